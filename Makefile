@@ -1,0 +1,47 @@
+# clustersec.mysql: `make test` runs every stage (host check, venv, node image, sanity, unit,
+# lint, molecule) and prints each stage's wall time and a final "N passed, N failed" line.
+SHELL := /bin/bash
+ROOT := $(CURDIR)
+export PATH := $(ROOT)/.venv/bin:$(PATH)
+export ANSIBLE_COLLECTIONS_PATH := $(ROOT)/.build/link
+PY ?= python3
+
+.PHONY: test setup host venv image sanity unit lint molecule demo demo-clean clean benchmarks
+
+test:
+	@$(PY) scripts/run_tests.py
+
+setup: host venv
+
+host:
+	@scripts/setup-host.sh
+
+venv:
+	@scripts/setup-venv.sh
+
+image: host
+	@scripts/build-image.sh
+
+sanity: venv
+	@scripts/sanity.sh
+
+unit: venv
+	@$(PY) scripts/run_tests.py --only unit
+
+lint: venv
+	@$(PY) scripts/run_tests.py --only lint
+
+molecule: venv image
+	@$(PY) scripts/run_tests.py --only molecule $(if $(SCENARIO),--scenario $(SCENARIO),)
+
+demo: host venv image
+	@scripts/demo.sh up
+
+demo-clean:
+	@scripts/demo.sh clean
+
+benchmarks: venv
+	@$(ROOT)/.venv/bin/python benchmarks/bench_certs.py
+
+clean: demo-clean
+	rm -rf .build tests/output

@@ -1,0 +1,33 @@
+"""A plain Galera cluster of three nodes is whole: size 3, Primary, Synced on every node."""
+import os
+import sys
+
+import testinfra.utils.ansible_runner
+
+sys.path.insert(0, os.path.join(os.path.dirname(__file__), "..", "..", "_shared", "tests"))
+from galera import sql, status  # noqa: E402
+
+testinfra_hosts = testinfra.utils.ansible_runner.AnsibleRunner(
+    os.environ["MOLECULE_INVENTORY_FILE"]).get_hosts("mariadb_galera")
+
+
+def test_cluster_size_is_three(host):
+    assert status(host, "wsrep_cluster_size") == "3"
+
+
+def test_node_synced_in_primary(host):
+    assert status(host, "wsrep_local_state_comment") == "Synced"
+    assert status(host, "wsrep_cluster_status") == "Primary"
+
+
+def test_operator_provider_options_kept(host):
+    opts = sql(host, "SELECT @@wsrep_provider_options")
+    assert "gcache.size = 64M" in opts
+    assert "gcs.fc_limit = 32" in opts
+
+
+def test_replication_works(host):
+    sql(host, "CREATE DATABASE IF NOT EXISTS smoke; CREATE TABLE IF NOT EXISTS smoke.t (id INT PRIMARY KEY, h VARCHAR(64))")
+    name = host.backend.get_hostname()
+    sql(host, f"REPLACE INTO smoke.t VALUES ({ord(name[-1])}, '{name}')")
+    assert name in sql(host, "SELECT h FROM smoke.t")
