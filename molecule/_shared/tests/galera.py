@@ -11,3 +11,27 @@ def sql(host, query):
 def status(host, name):
     out = sql(host, f"SHOW GLOBAL STATUS LIKE '{name}'")
     return out.split("\t", 1)[1] if "\t" in out else ""
+
+
+def nodes(group="mariadb_galera"):
+    """The scenario's nodes as testinfra hosts, by name."""
+    import os
+
+    import testinfra
+    import testinfra.utils.ansible_runner
+
+    inv = os.environ["MOLECULE_INVENTORY_FILE"]
+    names = testinfra.utils.ansible_runner.AnsibleRunner(inv).get_hosts(group)
+    return {n: testinfra.get_host(f"ansible://{n}?ansible_inventory={inv}") for n in sorted(names)}
+
+
+def wait_synced(host, timeout=300):
+    import time
+
+    deadline = time.time() + timeout
+    while time.time() < deadline:
+        cmd = host.run("mariadb -N -B -e \"SHOW GLOBAL STATUS LIKE 'wsrep_local_state_comment'\"")
+        if cmd.rc == 0 and "Synced" in cmd.stdout:
+            return
+        time.sleep(1)
+    raise AssertionError(f"{host.backend.get_hostname()} not Synced after {timeout}s")

@@ -31,3 +31,22 @@ def test_replication_works(host):
     name = host.backend.get_hostname()
     sql(host, f"REPLACE INTO smoke.t VALUES ({ord(name[-1])}, '{name}')")
     assert name in sql(host, "SELECT h FROM smoke.t")
+
+
+def test_control_marker_visible_on_plain_cluster():
+    """Control case for the encryption scenarios: on a plain cluster the capture DOES show a
+    marker written on one node and replicated (port 4567), so 'marker absent' can fail."""
+    from capture import Capture
+    from galera import nodes
+
+    hosts = nodes()
+    first = hosts[sorted(hosts)[0]]
+    marker = "clustersec-plain-marker-7f3a"
+    with Capture() as cap:
+        sql(first, "CREATE DATABASE IF NOT EXISTS smoke; CREATE TABLE IF NOT EXISTS smoke.m (id INT AUTO_INCREMENT PRIMARY KEY, v TEXT)")
+        sql(first, f"INSERT INTO smoke.m (v) VALUES ('{marker}')")
+    try:
+        assert cap.count(marker) > 0, "plain cluster: marker not seen, so the capture cannot prove anything"
+        assert 4567 in cap.ports_seen()
+    finally:
+        cap.remove()

@@ -1,0 +1,118 @@
+# -*- coding: utf-8 -*-
+# GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
+"""Turn channel probes into findings, a green/amber/red status, and a Markdown report."""
+
+from __future__ import (absolute_import, division, print_function)
+__metaclass__ = type
+
+GREEN = 'green'
+AMBER = 'amber'
+RED = 'red'
+_RANK = {GREEN: 0, AMBER: 1, RED: 2}
+
+# Channel name, port, how to probe it, and whether a closed port is normal (SST listens only
+# while a transfer runs).
+GALERA_CHANNELS = [
+    {'name': 'client-server', 'port': 3306, 'kind': 'mysql', 'optional': False},
+    {'name': 'group-communication', 'port': 4567, 'kind': 'tls', 'optional': False},
+    {'name': 'ist', 'port': 4568, 'kind': 'tls', 'optional': True},
+    {'name': 'sst', 'port': 4444, 'kind': 'tls', 'optional': True},
+]
+
+
+def worst(statuses):
+    statuses = list(statuses)
+    if not statuses:
+        return GREEN
+    return max(statuses, key=lambda s: _RANK[s])
+
+
+def classify(probe, warn_days=30, optional=False):
+    """Add 'status' and 'findings' to one channel probe result and return it."""
+    findings = []
+    status = GREEN
+    if probe.get('listening') is False:
+        if optional:
+            probe['status'] = GREEN
+            probe['findings'] = ['not listening (normal unless a transfer is running)']
+            probe['skipped'] = True
+            return probe
+        findings.append('port %s closed or unreachable: %s' % (probe.get('port'), probe.get('error', '')))
+        status = RED
+    elif not probe.get('encrypted'):
+        findings.append('not encrypted: %s' % probe.get('error', 'plain connection'))
+        status = RED
+    else:
+        if probe.get('verified') is False:
+            findings.append('certificate not verified by the cluster CA: %s' % probe.get('verify_error', ''))
+            status = RED
+        days = probe.get('days_left')
+        if days is not None:
+            if days < 0:
+                findings.append('certificate expired %d days ago' % -days)
+                status = RED
+            elif days < warn_days:
+                findings.append('certificate expires in %d days (warning window %d)' % (days, warn_days))
+                status = worst([status, AMBER])
+    if probe.get('plain_refused') is False:
+        findings.append('a plain (non-TLS) connection is accepted')
+        status = worst([status, AMBER])
+    probe['status'] = status
+    probe['findings'] = findings
+    return probe
+
+
+def summarize(nodes):
+    """nodes: {node: [channel results]} -> {'status', 'counts', 'problems'}."""
+    counts = {GREEN: 0, AMBER: 0, RED: 0}
+    problems = []
+    for node in sorted(nodes):
+        for ch in nodes[node]:
+            counts[ch['status']] += 1
+            if ch['status'] != GREEN:
+                problems.append('%s %s (%s): %s' % (node, ch['channel'], ch['port'], '; '.join(ch['findings'])))
+    overall = RED if counts[RED] else (AMBER if counts[AMBER] else GREEN)
+    return {'status': overall, 'counts': counts, 'problems': problems}
+
+
+_ICON = {GREEN: 'GREEN', AMBER: 'AMBER', RED: 'RED'}
+
+
+def render_markdown(nodes, summary, title='Encryption report'):
+    channels = []
+    for results in nodes.values():
+        for ch in results:
+            if ch['channel'] not in channels:
+                channels.append(ch['channel'])
+    lines = ['# %s' % title, '', 'Overall: **%s** (%d green, %d amber, %d red)' % (
+        _ICON[summary['status']], summary['counts'][GREEN], summary['counts'][AMBER], summary['counts'][RED]), '']
+    lines.append('| node | ' + ' | '.join(channels) + ' |')
+    lines.append('|---|' + '---|' * len(channels))
+    for node in sorted(nodes):
+        by = dict((ch['channel'], ch) for ch in nodes[node])
+        cells = []
+        for name in channels:
+            ch = by.get(name)
+            if ch is None:
+                cells.append('-')
+            elif ch.get('skipped'):
+                cells.append('not listening')
+            else:
+                cells.append('%s %s' % (_ICON[ch['status']], ch.get('protocol') or 'plain'))
+        lines.append('| %s | %s |' % (node, ' | '.join(cells)))
+    lines += ['', '## Details', '']
+    lines.append('| node | channel | port | TLS | cipher | subject | issuer | not after | days left | sha256 |')
+    lines.append('|---|---|---|---|---|---|---|---|---|---|')
+    for node in sorted(nodes):
+        for ch in nodes[node]:
+            if ch.get('skipped'):
+                continue
+            lines.append('| %s | %s | %s | %s | %s | %s | %s | %s | %s | %s |' % (
+                node, ch['channel'], ch['port'], ch.get('protocol') or 'none', ch.get('cipher') or '-',
+                ch.get('subject') or '-', ch.get('issuer') or '-', ch.get('not_after') or '-',
+                ch.get('days_left') if ch.get('days_left') is not None else '-',
+                (ch.get('sha256_fingerprint') or '-')[:16]))
+    if summary['problems']:
+        lines += ['', '## Findings', '']
+        lines += ['- %s' % p for p in summary['problems']]
+    return '\n'.join(lines) + '\n'
