@@ -1,4 +1,3 @@
-#!/usr/bin/env python3
 # -*- coding: utf-8 -*-
 """Runs the test stages in order, times each, and ends with one line: "N passed, N failed".
 
@@ -62,7 +61,7 @@ def junit_counts(path):
 
 def stage_setup():
     for script in ("setup-host.sh", "setup-venv.sh", "build-image.sh"):
-        rc, _ = run([os.path.join(ROOT, "scripts", script)], script + ".log")
+        rc, dummy = run([os.path.join(ROOT, "scripts", script)], script + ".log")
         if rc != 0:
             return 0, 1
     return 3, 0
@@ -99,7 +98,7 @@ def stage_lint():
     passed = failed = 0
     for name, cmd in (("yamllint", [os.path.join(VENV_BIN, "yamllint"), "-s", "."]),
                       ("ansible-lint", [os.path.join(VENV_BIN, "ansible-lint"), "--profile", "production", "--offline"])):
-        rc, _ = run(cmd, name + ".log")
+        rc, dummy = run(cmd, name + ".log")
         if rc == 0:
             passed += 1
         else:
@@ -121,8 +120,8 @@ def stage_molecule(only=None):
         t0 = time.monotonic()
         rc, out = run([os.path.join(VENV_BIN, "molecule"), "test", "-s", name], f"molecule-{name}.log")
         cases = re.findall(r"=+ (?:(\d+) failed, )?(\d+) passed", out)
-        tf_passed = sum(int(p) for _, p in cases)
-        tf_failed = sum(int(f or 0) for f, _ in cases)
+        tf_passed = sum(int(p) for dummy, p in cases)
+        tf_failed = sum(int(f or 0) for f, dummy in cases)
         ok = rc == 0
         passed += tf_passed + (1 if ok else 0)
         failed += tf_failed + (0 if ok else 1)

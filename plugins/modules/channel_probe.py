@@ -20,7 +20,7 @@ description:
   - A certificate that the given CA does not verify is still described, and reported as a finding.
   - Problems are findings in the result (status C(green), C(amber) or C(red)); the module fails only on
     invalid arguments, so one bad node never stops a report.
-author: clustersec.mysql developers
+author: clustersec.mysql developers (@clustersec)
 extends_documentation_fragment:
   - ansible.builtin.action_common_attributes
 attributes:

@@ -16,7 +16,7 @@ description:
   - Nodes whose probe did not run (unreachable, failed) are given as an error string and appear as red
     findings with the cause.
   - With O(strict), fails when any channel is not green, so it can run from cron or CI.
-author: clustersec.mysql developers
+author: clustersec.mysql developers (@clustersec)
 extends_documentation_fragment:
   - ansible.builtin.action_common_attributes
 attributes:

@@ -24,9 +24,10 @@ class Capture:
 
     def __init__(self, ports=GALERA_PORTS, network=None):
         self.iface = bridge_interface(network)
-        self.path = tempfile.mktemp(prefix="clustersec-", suffix=".pcap")
+        fd, self.path = tempfile.mkstemp(prefix="clustersec-", suffix=".pcap")
+        os.close(fd)
         expr = " or ".join(f"port {p}" for p in ports)
-        self.cmd = ["tcpdump", "-i", self.iface, "-s", "0", "-U", "-w", self.path, expr]
+        self.cmd = ["tcpdump", "-Z", "root", "-i", self.iface, "-s", "0", "-U", "-w", self.path, expr]
         self.proc = None
 
     def __enter__(self):
@@ -49,7 +50,7 @@ class Capture:
 
     def ports_seen(self):
         """Ports with traffic in the capture, from tcpdump's own reading of the file."""
-        out = subprocess.run(["tcpdump", "-nn", "-r", self.path], capture_output=True, text=True).stdout
+        out = subprocess.run(["tcpdump", "-nn", "-r", self.path], capture_output=True, text=True, check=False).stdout
         seen = set()
         for line in out.splitlines():
             for port in GALERA_PORTS:
