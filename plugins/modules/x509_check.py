@@ -1,0 +1,122 @@
+#!/usr/bin/python
+# -*- coding: utf-8 -*-
+# GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
+
+from __future__ import (absolute_import, division, print_function)
+__metaclass__ = type
+
+DOCUMENTATION = r'''
+---
+module: x509_check
+short_description: Check the CA, certificate and key a database node uses, reporting every problem at once
+version_added: 0.1.0
+description:
+  - Runs on the node. Reports, one line per problem, everything that would make TLS fail or be weak
+    - the chain does not verify against the CA; the key does not match the certificate; the certificate CN equals
+    the CA's CN; a name peers use (hostname, bind address) is absent from the SANs/CN (socat in SST checks the
+    commonName); the certificate expired or expires within O(warn_days); an RSA key below 2048 bits; a CA without
+    CA:TRUE; a key readable by others; a file the database user cannot read; a missing or unreadable file.
+  - Returns structured facts of the CA and the certificate. Fails only when O(fail_on_problems) is true.
+author: clustersec.mysql developers (@clustersec)
+extends_documentation_fragment:
+  - ansible.builtin.action_common_attributes
+attributes:
+  check_mode:
+    support: full
+  diff_mode:
+    support: none
+  platform:
+    platforms: posix
+requirements:
+  - cryptography >= 38.0 (Python library on the node; Debian package python3-cryptography)
+options:
+  ca_path:
+    description: CA certificate or bundle.
+    type: path
+    required: true
+  cert_path:
+    description: Node certificate.
+    type: path
+    required: true
+  key_path:
+    description: Node key.
+    type: path
+  names:
+    description: Names and addresses peers use for the node; each must be in the SANs or the CN.
+    type: list
+    elements: str
+    default: []
+  warn_days:
+    description: A certificate expiring within this many days is a problem.
+    type: int
+    default: 30
+  db_user:
+    description: Operating system user of the database server; every file must be readable by it.
+    type: str
+  fail_on_problems:
+    description: Fail when any problem is found (the message has one line per problem).
+    type: bool
+    default: true
+'''
+
+EXAMPLES = r'''
+- name: Check the node's TLS files before changing anything
+  clustersec.mysql.x509_check:
+    ca_path: /etc/mysql/certs/ca.pem
+    cert_path: /etc/mysql/certs/server-cert.pem
+    key_path: /etc/mysql/certs/server-key.pem
+    names: ["{{ inventory_hostname }}", "{{ ansible_default_ipv4.address }}"]
+    db_user: mysql
+'''
+
+RETURN = r'''
+problems:
+  description: One line per problem; empty when all is well.
+  returned: always
+  type: list
+  elements: str
+  sample: ["name 10.0.0.5 is not in the certificate (CN/SAN: db1, localhost)"]
+ca:
+  description: Facts of the (last) CA certificate; C(sha256_fingerprint) lists every certificate of the bundle.
+  returned: always
+  type: dict
+  sample: {subject: CN=prod CA, sha256_fingerprint: 9c1e..., not_after: "2036-01-01T00:00:00Z", count: 1}
+cert:
+  description: Facts of the node certificate.
+  returned: always
+  type: dict
+  sample: {subject: CN=db1, issuer: CN=prod CA, serial: 4a1f..., sha256_fingerprint: 7b2e...,
+           not_after: "2029-02-25T10:00:00Z", days_left: 820, dns_names: [db1, localhost], ip_addresses: [127.0.0.1],
+           key: rsa2048}
+'''
+
+from ansible.module_utils.basic import AnsibleModule, missing_required_lib
+
+from ansible_collections.clustersec.mysql.plugins.module_utils import x509 as X
+
+
+def main():
+    module = AnsibleModule(
+        argument_spec=dict(
+            ca_path=dict(type='path', required=True),
+            cert_path=dict(type='path', required=True),
+            key_path=dict(type='path', no_log=False),
+            names=dict(type='list', elements='str', default=[]),
+            warn_days=dict(type='int', default=30),
+            db_user=dict(type='str'),
+            fail_on_problems=dict(type='bool', default=True),
+        ),
+        supports_check_mode=True,
+    )
+    if not X.HAS_CRYPTOGRAPHY:
+        module.fail_json(msg=missing_required_lib('cryptography'), exception=str(X.CRYPTOGRAPHY_IMPORT_ERROR))
+    p = module.params
+    problems, facts = X.check_files(p['ca_path'], p['cert_path'], p['key_path'], p['names'], p['warn_days'], p['db_user'])
+    result = dict(changed=False, problems=problems, ca=facts['ca'], cert=facts['cert'])
+    if problems and p['fail_on_problems']:
+        module.fail_json(msg='\n'.join(problems), **result)
+    module.exit_json(**result)
+
+
+if __name__ == '__main__':
+    main()

@@ -1,0 +1,258 @@
+#!/usr/bin/python
+# -*- coding: utf-8 -*-
+# GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
+
+from __future__ import (absolute_import, division, print_function)
+__metaclass__ = type
+
+DOCUMENTATION = r'''
+---
+module: x509_node_certs
+short_description: Issue server and client certificates for many cluster nodes in one call
+version_added: 0.1.0
+description:
+  - Issues, for every node of the list, a server certificate (also valid for client authentication, since Galera
+    and the SST tunnels use one certificate on both ends) and optionally a client certificate, signed by the CA.
+  - Files go to O(dest_dir)/<name>/ as C(server-cert.pem), C(server-key.pem), C(client-cert.pem),
+    C(client-key.pem); keys are written atomically with mode 0600.
+  - A certificate is reissued only when it is missing, expires within O(renew_before) days, its subject or SANs
+    changed, its key type changed, its key does not match, or it is not signed by the current CA. Otherwise
+    nothing changes.
+  - Refuses a node whose common name equals the CA's (peers would fail validation with "matching CN").
+  - All input is validated before any file is written.
+author: clustersec.mysql developers (@clustersec)
+extends_documentation_fragment:
+  - ansible.builtin.action_common_attributes
+  - clustersec.mysql.x509_key
+attributes:
+  check_mode:
+    support: full
+  diff_mode:
+    support: full
+    details: The diff lists, per node, serial, fingerprint and not_after before and after; never key material.
+  platform:
+    platforms: posix
+options:
+  ca_cert_path:
+    description: CA certificate.
+    type: path
+    required: true
+  ca_key_path:
+    description: CA private key.
+    type: path
+    required: true
+  ca_passphrase:
+    description: Passphrase of the CA key.
+    type: str
+  dest_dir:
+    description: Directory for the node files (one sub-directory per node, created with mode 0700).
+    type: path
+    required: true
+  nodes:
+    description: Nodes to issue certificates for.
+    type: list
+    elements: dict
+    required: true
+    suboptions:
+      name:
+        description: Node name (file directory name; default common name).
+        type: str
+        required: true
+      common_name:
+        description: Subject CN. Defaults to O(nodes[].name).
+        type: str
+      dns:
+        description: DNS names for the SAN extension.
+        type: list
+        elements: str
+        default: []
+      ips:
+        description: IP addresses for the SAN extension.
+        type: list
+        elements: str
+        default: []
+  extra_sans:
+    description:
+      - SANs added to every server certificate, e.g. C(localhost) and C(127.0.0.1) since mariabackup SST
+        connects to localhost.
+    type: list
+    elements: str
+    default: []
+  client_certs:
+    description: Also issue a client certificate per node (CN C(<common_name>-client)).
+    type: bool
+    default: true
+  valid_days:
+    description: Validity of new certificates in days (capped at the CA's end).
+    type: int
+    default: 825
+  renew_before:
+    description: Reissue a certificate that expires within this many days.
+    type: int
+    default: 30
+'''
+
+EXAMPLES = r'''
+- name: Certificates for every Galera node, in one call on the controller
+  clustersec.mysql.x509_node_certs:
+    ca_cert_path: pki/ca.pem
+    ca_key_path: pki/ca-key.pem
+    dest_dir: pki/nodes
+    nodes:
+      - name: db1
+        dns: [db1.example.com]
+        ips: [10.0.0.11]
+      - name: db2
+        dns: [db2.example.com]
+        ips: [10.0.0.12]
+    extra_sans: [localhost, 127.0.0.1]
+  delegate_to: localhost
+  run_once: true
+'''
+
+RETURN = r'''
+nodes:
+  description: Per node, the server and client certificate facts and whether they changed.
+  returned: success
+  type: dict
+  sample:
+    db1:
+      changed: true
+      server:
+        cert_path: pki/nodes/db1/server-cert.pem
+        key_path: pki/nodes/db1/server-key.pem
+        serial: 4a1f...
+        sha256_fingerprint: 7b2e...
+        not_after: "2029-02-25T10:00:00Z"
+        changed: true
+        reasons: [missing]
+      client:
+        cert_path: pki/nodes/db1/client-cert.pem
+        key_path: pki/nodes/db1/client-key.pem
+        serial: 6c0d...
+        sha256_fingerprint: 1a9b...
+        not_after: "2029-02-25T10:00:00Z"
+        changed: true
+        reasons: [missing]
+changed_nodes:
+  description: Names of the nodes with a new certificate.
+  returned: success
+  type: list
+  elements: str
+  sample: [db1]
+'''
+
+import os
+
+from ansible.module_utils.basic import AnsibleModule, missing_required_lib
+
+from ansible_collections.clustersec.mysql.plugins.module_utils import x509 as X
+
+
+def _existing(cert_path, key_path):
+    if not (os.path.exists(cert_path) and os.path.exists(key_path)):
+        return None, None
+    try:
+        return X.load_cert('cert', cert_path), X.load_key('key', key_path)
+    except X.X509Error:
+        return None, None
+
+
+def plan(p):
+    """Validate everything, then decide per node and kind what to (re)issue. Writes nothing."""
+    X.validate_key_spec(p['key_type'], p['key_size'], p['curve'])
+    X.validate_days('valid_days', p['valid_days'])
+    if p['renew_before'] < 0:
+        raise X.X509Error('renew_before: %r must not be negative' % p['renew_before'])
+    ca_cert = X.load_cert('ca_cert_path', p['ca_cert_path'])
+    ca_key = X.load_key('ca_key_path', p['ca_key_path'], p['ca_passphrase'])
+    problems = X.ca_usable(ca_cert, ca_key)
+    if problems:
+        raise X.X509Error('ca_cert_path %s: %s' % (p['ca_cert_path'], '; '.join(problems)))
+    ca_cn = X.common_name(ca_cert.subject)
+    for node in p['nodes']:
+        if (node.get('common_name') or node['name']) == ca_cn:
+            raise X.X509Error("nodes[%s].common_name '%s' equals the CA's CN; peers would fail validation"
+                              % (node['name'], ca_cn))
+    nodes = X.normalise_nodes(p['nodes'], p['extra_sans'])
+    spec = X.wanted_spec(p['key_type'], p['key_size'], p['curve'])
+    work = []
+    for node in nodes:
+        kinds = [('server', node)]
+        if p['client_certs']:
+            kinds.append(('client', {'common_name': node['common_name'] + '-client', 'dns': [], 'ips': []}))
+        for kind, subject in kinds:
+            base = os.path.join(p['dest_dir'], node['name'])
+            cert_path = os.path.join(base, '%s-cert.pem' % kind)
+            key_path = os.path.join(base, '%s-key.pem' % kind)
+            cert, key = _existing(cert_path, key_path)
+            reasons = X.reissue_reasons(cert, key, ca_cert, subject, spec, p['renew_before'])
+            work.append(dict(node=node['name'], kind=kind, subject=subject, cert_path=cert_path, key_path=key_path,
+                             cert=cert, reasons=reasons))
+    return ca_cert, ca_key, work
+
+
+def apply(p, ca_cert, ca_key, work, check_mode):
+    result, diff_before, diff_after = {}, {}, {}
+    for item in work:
+        entry = result.setdefault(item['node'], {'changed': False})
+        cert = item['cert']
+        before = X.facts(cert) if cert is not None else {}
+        if item['reasons']:
+            key = X.generate_key(p['key_type'], p['key_size'], p['curve'])
+            cert = X.issue_cert(ca_cert, ca_key, key, item['subject'], p['valid_days'], item['kind'])
+            if not check_mode:
+                directory = os.path.dirname(item['cert_path'])
+                if not os.path.isdir(directory):
+                    os.makedirs(directory, 0o700)
+                X.write_atomic(item['key_path'], X.key_pem(key), 0o600)
+                X.write_atomic(item['cert_path'], X.cert_pem(cert), 0o644)
+            entry['changed'] = True
+        f = X.facts(cert)
+        entry[item['kind']] = dict(cert_path=item['cert_path'], key_path=item['key_path'], serial=f['serial'],
+                                   sha256_fingerprint=f['sha256_fingerprint'], not_after=f['not_after'],
+                                   changed=bool(item['reasons']), reasons=item['reasons'])
+        if item['reasons']:
+            label = '%s/%s' % (item['node'], item['kind'])
+            diff_before[label] = dict((k, before.get(k)) for k in ('serial', 'sha256_fingerprint', 'not_after'))
+            diff_after[label] = dict((k, f[k]) for k in ('serial', 'sha256_fingerprint', 'not_after'))
+    return result, dict(before=diff_before, after=diff_after)
+
+
+def main():
+    module = AnsibleModule(
+        argument_spec=dict(
+            ca_cert_path=dict(type='path', required=True),
+            ca_key_path=dict(type='path', required=True, no_log=False),
+            ca_passphrase=dict(type='str', no_log=True),
+            dest_dir=dict(type='path', required=True),
+            nodes=dict(type='list', elements='dict', required=True, options=dict(
+                name=dict(type='str', required=True),
+                common_name=dict(type='str'),
+                dns=dict(type='list', elements='str', default=[]),
+                ips=dict(type='list', elements='str', default=[]),
+            )),
+            extra_sans=dict(type='list', elements='str', default=[]),
+            client_certs=dict(type='bool', default=True),
+            valid_days=dict(type='int', default=825),
+            renew_before=dict(type='int', default=30),
+            key_type=dict(type='str', choices=['rsa', 'ecdsa'], default='rsa'),
+            key_size=dict(type='int', choices=[2048, 3072, 4096], default=2048),
+            curve=dict(type='str', choices=['P-256', 'P-384'], default='P-256'),
+        ),
+        supports_check_mode=True,
+    )
+    if not X.HAS_CRYPTOGRAPHY:
+        module.fail_json(msg=missing_required_lib('cryptography'), exception=str(X.CRYPTOGRAPHY_IMPORT_ERROR))
+    p = module.params
+    try:
+        ca_cert, ca_key, work = plan(p)
+        nodes, diff = apply(p, ca_cert, ca_key, work, module.check_mode)
+    except X.X509Error as exc:
+        module.fail_json(msg=str(exc))
+    changed_nodes = sorted(n for n, v in nodes.items() if v['changed'])
+    module.exit_json(changed=bool(changed_nodes), nodes=nodes, changed_nodes=changed_nodes, diff=diff)
+
+
+if __name__ == '__main__':
+    main()

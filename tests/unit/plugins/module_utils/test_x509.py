@@ -1,0 +1,211 @@
+# -*- coding: utf-8 -*-
+# GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
+"""x509 logic, with results confirmed by the openssl command line."""
+
+from __future__ import (absolute_import, division, print_function)
+__metaclass__ = type
+
+import datetime
+import os
+import stat
+import subprocess
+
+import pytest
+
+from ansible_collections.clustersec.mysql.plugins.module_utils import x509 as X
+from ansible_collections.clustersec.mysql.plugins.modules import x509_ca, x509_node_certs
+
+
+def openssl(*args):
+    return subprocess.run(('openssl',) + args, capture_output=True, text=True, check=False)
+
+
+def ca_params(tmp, name='ca', **kw):
+    p = dict(cert_path=str(tmp / ('%s.pem' % name)), key_path=str(tmp / ('%s-key.pem' % name)), passphrase=None,
+             subject={'common_name': 'test CA %s' % name}, valid_days=3650, bundle_path=None, bundle_with=[],
+             key_type='ecdsa', key_size=2048, curve='P-256')
+    p.update(kw)
+    return p
+
+
+def node_params(tmp, ca='ca', **kw):
+    p = dict(ca_cert_path=str(tmp / ('%s.pem' % ca)), ca_key_path=str(tmp / ('%s-key.pem' % ca)), ca_passphrase=None,
+             dest_dir=str(tmp / 'nodes'), nodes=[{'name': 'db1', 'dns': ['db1.example'], 'ips': ['10.0.0.1']},
+                                                 {'name': 'db2', 'dns': [], 'ips': []}],
+             extra_sans=['localhost', '127.0.0.1'], client_certs=True, valid_days=365, renew_before=30,
+             key_type='ecdsa', key_size=2048, curve='P-256')
+    p.update(kw)
+    return p
+
+
+def issue(p, check_mode=False):
+    ca_cert, ca_key, work = x509_node_certs.plan(p)
+    return x509_node_certs.apply(p, ca_cert, ca_key, work, check_mode)[0]
+
+
+@pytest.fixture
+def pki(tmp_path):
+    x509_ca.ensure_ca(ca_params(tmp_path), False)
+    return tmp_path
+
+
+def test_ca_created_with_ca_extensions_and_private_key(tmp_path):
+    p = ca_params(tmp_path, key_type='rsa', key_size=2048)
+    cert, created, dummy = x509_ca.ensure_ca(p, False)
+    assert created
+    assert stat.S_IMODE(os.stat(p['key_path']).st_mode) == 0o600
+    text = openssl('x509', '-in', p['cert_path'], '-noout', '-text').stdout
+    assert 'CA:TRUE' in text and 'Certificate Sign, CRL Sign' in text
+    assert 'Subject Key Identifier' in text and 'Authority Key Identifier' in text
+    assert 'Public-Key: (2048 bit)' in text
+
+
+def test_existing_ca_adopted_unchanged(pki):
+    p = ca_params(pki)
+    before = open(p['cert_path'], 'rb').read()
+    dummy, created, dummy2 = x509_ca.ensure_ca(p, False)
+    assert not created and open(p['cert_path'], 'rb').read() == before
+
+
+def test_ca_check_mode_writes_nothing(tmp_path):
+    p = ca_params(tmp_path)
+    dummy, created, dummy2 = x509_ca.ensure_ca(p, True)
+    assert created and not os.path.exists(p['cert_path'])
+
+
+def test_passphrase_protected_ca_needs_passphrase(tmp_path):
+    x509_ca.ensure_ca(ca_params(tmp_path, passphrase='s3cret'), False)
+    with pytest.raises(X.X509Error, match='passphrase'):
+        x509_ca.ensure_ca(ca_params(tmp_path), False)
+    assert not x509_ca.ensure_ca(ca_params(tmp_path, passphrase='s3cret'), False)[1]
+
+
+@pytest.mark.parametrize('kw,field', [
+    ({'key_type': 'dsa'}, 'key_type'), ({'key_type': 'rsa', 'key_size': 1024}, 'key_size'),
+    ({'valid_days': 0}, 'valid_days'), ({'valid_days': -5}, 'valid_days'),
+    ({'subject': {'common_name': 'x', 'country': 'FRA'}}, 'subject.country')])
+def test_ca_bad_input_names_field(tmp_path, kw, field):
+    with pytest.raises(X.X509Error, match=field):
+        x509_ca.ensure_ca(ca_params(tmp_path, **kw), False)
+    assert not os.listdir(str(tmp_path))
+
+
+def test_bundle_old_then_new_dedup(pki):
+    old = ca_params(pki)
+    new = ca_params(pki, name='ca2', bundle_with=[old['cert_path'], old['cert_path']], bundle_path=str(pki / 'bundle.pem'))
+    cert, dummy, dummy2 = x509_ca.ensure_ca(new, False)
+    assert x509_ca.ensure_bundle(new, cert, False)
+    certs = X.parse_pem_certs(open(new['bundle_path'], 'rb').read())
+    assert [X.common_name(c.subject) for c in certs] == ['test CA ca', 'test CA ca2']
+    assert not x509_ca.ensure_bundle(new, cert, False)
+
+
+@pytest.mark.parametrize('key_type,key_size,curve,text', [('rsa', 2048, 'P-256', '2048 bit'),
+                                                          ('ecdsa', 2048, 'P-384', '384 bit')])
+def test_node_certs_verify_with_openssl(pki, key_type, key_size, curve, text):
+    p = node_params(pki, key_type=key_type, key_size=key_size, curve=curve)
+    nodes = issue(p)
+    srv = nodes['db1']['server']
+    assert srv['changed'] and srv['reasons'] == ['missing']
+    assert openssl('verify', '-CAfile', p['ca_cert_path'], srv['cert_path']).stdout.strip().endswith(': OK')
+    out = openssl('x509', '-in', srv['cert_path'], '-noout', '-text').stdout
+    assert 'DNS:db1, DNS:db1.example, DNS:localhost, IP Address:10.0.0.1, IP Address:127.0.0.1' in out
+    assert text in out and 'TLS Web Server Authentication, TLS Web Client Authentication' in out
+    assert stat.S_IMODE(os.stat(srv['key_path']).st_mode) == 0o600
+    client = nodes['db1']['client']
+    assert 'CN = db1-client' in openssl('x509', '-in', client['cert_path'], '-noout', '-subject').stdout
+
+
+def test_second_run_changes_nothing(pki):
+    p = node_params(pki)
+    first = issue(p)
+    second = issue(p)
+    assert not any(v['changed'] for v in second.values())
+    assert second['db1']['server']['serial'] == first['db1']['server']['serial']
+
+
+def test_san_change_reissues_only_that_node(pki):
+    issue(node_params(pki))
+    p = node_params(pki)
+    p['nodes'][1]['dns'] = ['db2.example']
+    nodes = issue(p)
+    assert not nodes['db1']['changed']
+    assert nodes['db2']['server']['reasons'] == ['SANs changed']
+
+
+def test_renewal_window(pki):
+    issue(node_params(pki, valid_days=20))
+    nodes = issue(node_params(pki, valid_days=365))
+    assert any('expires within' in r for r in nodes['db1']['server']['reasons'])
+
+
+def test_key_type_change_reissues(pki):
+    issue(node_params(pki))
+    nodes = issue(node_params(pki, key_type='rsa'))
+    assert any('key type changed' in r for r in nodes['db1']['server']['reasons'])
+
+
+def test_ca_change_reissues(pki):
+    issue(node_params(pki))
+    x509_ca.ensure_ca(ca_params(pki, name='other'), False)
+    nodes = issue(node_params(pki, ca='other'))
+    assert 'not signed by the current CA' in nodes['db1']['server']['reasons']
+
+
+def test_cn_equal_to_ca_cn_refused(pki):
+    p = node_params(pki, nodes=[{'name': 'test CA ca', 'dns': [], 'ips': []}])
+    with pytest.raises(X.X509Error, match="equals the CA's CN"):
+        issue(p)
+
+
+@pytest.mark.parametrize('nodes,match', [
+    ([{'name': 'a', 'dns': [], 'ips': []}, {'name': 'a', 'dns': [], 'ips': []}], 'duplicate node name'),
+    ([{'name': 'a', 'dns': ['bad name!'], 'ips': []}], "SAN 'bad name!'"),
+    ([{'name': 'a', 'dns': [], 'ips': ['10.0.0.300']}], "'10.0.0.300'")])
+def test_bad_node_input_before_any_write(pki, nodes, match):
+    with pytest.raises(X.X509Error, match=match):
+        issue(node_params(pki, nodes=nodes))
+    assert not os.path.exists(str(pki / 'nodes'))
+
+
+def test_missing_ca_file(tmp_path):
+    with pytest.raises(X.X509Error, match='ca_cert_path: cannot read'):
+        issue(node_params(tmp_path))
+
+
+def test_check_mode_issues_nothing(pki):
+    nodes = issue(node_params(pki), check_mode=True)
+    assert nodes['db1']['changed'] and not os.path.exists(str(pki / 'nodes'))
+
+
+def test_check_files_good_and_control(pki):
+    p = node_params(pki)
+    srv = issue(p)['db1']['server']
+    problems, facts = X.check_files(p['ca_cert_path'], srv['cert_path'], srv['key_path'], names=['db1', '10.0.0.1'])
+    assert problems == [] and facts['cert']['dns_names'][0] == 'db1'
+    # Control: the same check on wrong inputs reports every problem at once.
+    other = issue(node_params(pki))['db2']['server']
+    os.chmod(srv['key_path'], 0o644)
+    problems, dummy = X.check_files(p['ca_cert_path'], srv['cert_path'], other['key_path'],
+                                    names=['db9'], warn_days=400)
+    text = '\n'.join(problems)
+    assert 'does not match' in text and 'name db9 is not in the certificate' in text and 'expires in' in text
+    problems, dummy = X.check_files(p['ca_cert_path'], srv['cert_path'], srv['key_path'])
+    assert any('readable by others' in x for x in problems)
+
+
+def test_check_files_foreign_ca_expired_and_missing(pki, tmp_path_factory):
+    p = node_params(pki)
+    srv = issue(p)['db1']['server']
+    other = tmp_path_factory.mktemp('other')
+    x509_ca.ensure_ca(ca_params(other), False)
+    problems, dummy = X.check_files(str(other / 'ca.pem'), srv['cert_path'], str(pki / 'nope.pem'))
+    text = '\n'.join(problems)
+    assert 'chain does not verify' in text and 'nope.pem' in text
+    key = X.generate_key('ecdsa', curve='P-256')
+    ca_cert = X.load_cert('ca', p['ca_cert_path'])
+    ca_key = X.load_key('ca', p['ca_key_path'])
+    node = {'common_name': 'old', 'dns': ['old'], 'ips': []}
+    expired = X.issue_cert(ca_cert, ca_key, key, node, 1)
+    later = X.utcnow() + datetime.timedelta(days=3)
+    assert 'expires within 30 days' in X.reissue_reasons(expired, key, ca_cert, node, 'ecdsa-P-256', 30, now=later)
