@@ -155,10 +155,17 @@ def _probe(once, host, port, channel, ca_path, cert_path, key_path, server_name,
     report can still say which certificate the port presents."""
     result = {'host': host, 'port': port, 'channel': channel, 'encrypted': False}
     try:
-        once(host, port, _context(ca_path, cert_path, key_path, server_name), server_name, timeout, result)
+        ctx = _context(ca_path, cert_path, key_path, server_name)
+        can_verify = bool(ca_path)
+    except (OSError, ssl.SSLError) as exc:
+        # A missing CA or client certificate is a finding, not a reason to skip the probe.
+        result['verify_error'] = 'cannot load the CA or client certificate: %s' % exc
+        ctx, can_verify = _context(None), False
+    try:
+        once(host, port, ctx, server_name if can_verify else None, timeout, result)
         result['listening'] = True
         if result.get('encrypted'):
-            result['verified'] = bool(ca_path)
+            result['verified'] = can_verify
         return result
     except ssl.SSLCertVerificationError as exc:
         result['listening'] = True

@@ -35,3 +35,27 @@ def wait_synced(host, timeout=300):
             return
         time.sleep(1)
     raise AssertionError(f"{host.backend.get_hostname()} not Synced after {timeout}s")
+
+
+def run_playbook(playbook, *extra):
+    """Run one of the collection's playbooks against the scenario inventory; return the process."""
+    import os
+    import subprocess
+
+    root = os.environ["MOLECULE_PROJECT_DIRECTORY"]
+    cmd = ["ansible-playbook", "-i", os.environ["MOLECULE_INVENTORY_FILE"], os.path.join(root, "playbooks", playbook)]
+    for item in extra:
+        cmd += ["-e", item]
+    return subprocess.run(cmd, capture_output=True, text=True, check=False)
+
+
+def encryption_report(tmpdir, *extra):
+    """verify_encryption.yml into tmpdir; returns (process, report dict or None)."""
+    import json
+    import os
+
+    proc = run_playbook("verify_encryption.yml", f"verify_encryption_report_dir={tmpdir}",
+                        "verify_encryption_report_name=report", *extra)
+    path = os.path.join(str(tmpdir), "report.json")
+    report = json.load(open(path)) if os.path.exists(path) else None
+    return proc, report

@@ -50,3 +50,16 @@ def test_control_marker_visible_on_plain_cluster():
         assert 4567 in cap.ports_seen()
     finally:
         cap.remove()
+
+
+def test_control_report_red_on_plain_cluster(tmp_path):
+    """The encryption report on an unencrypted cluster is red and strict fails."""
+    from galera import encryption_report
+
+    proc, report = encryption_report(tmp_path, "verify_encryption_strict=true")
+    assert proc.returncode != 0
+    assert report["summary"]["status"] == "red"
+    for channels in report["nodes"].values():
+        by = {c["channel"]: c for c in channels}
+        assert by["client-server"]["encrypted"] is False
+        assert by["group-communication"]["encrypted"] is False

@@ -178,3 +178,10 @@ def test_report_summary_and_markdown():
     md = render_markdown(nodes, summary)
     assert '| n1 | GREEN TLSv1.3 |' in md and '| n2 | RED plain |' in md
     assert 'n2 gcomm (4567): not encrypted' in md
+
+
+def test_missing_ca_file_still_probes_and_reports(server, tmp_path):
+    s = server('tls')
+    r = classify(tls_probe.probe_tls('127.0.0.1', s.port, 'gcomm', ca_path=str(tmp_path / 'missing.pem')))
+    assert r['encrypted'] and r['verified'] is False and r['status'] == 'red'
+    assert 'cannot load' in r['verify_error']
