@@ -258,8 +258,9 @@ def issue_cert(ca_cert, ca_key, key, node, valid_days, usage='server'):
     validate_days('valid_days', valid_days)
     now = utcnow()
     sans = [x509.DNSName(d) for d in node['dns']] + [x509.IPAddress(i) for i in node['ips']]
-    eku = [ExtendedKeyUsageOID.CLIENT_AUTH] if usage == 'client' else [ExtendedKeyUsageOID.SERVER_AUTH,
-                                                                          ExtendedKeyUsageOID.CLIENT_AUTH]
+    eku = [ExtendedKeyUsageOID.CLIENT_AUTH]
+    if usage != 'client':
+        eku.insert(0, ExtendedKeyUsageOID.SERVER_AUTH)
     is_rsa = isinstance(key, rsa.RSAPrivateKey)
     builder = (x509.CertificateBuilder()
                .subject_name(build_name({'common_name': node['common_name']}))

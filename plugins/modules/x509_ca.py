@@ -14,7 +14,7 @@ description:
   - Creates a CA key and self-signed certificate (basicConstraints CA:TRUE critical, keyUsage keyCertSign and
     cRLSign, subject and authority key identifiers), or adopts an existing valid one and leaves it as it is.
   - The key is written atomically with mode 0600. It is meant to stay on the controller.
-  - For a CA rotation, create the new CA at new paths and list the old CA certificate in O(bundle_with): the
+  - For a CA rotation, create the new CA at new paths and list the old CA certificate in O(bundle_with); the
     module writes O(bundle_path) with the old and the new certificates (duplicates dropped, order kept) so nodes
     can trust both while certificates are replaced.
 author: clustersec.mysql developers (@clustersec)
