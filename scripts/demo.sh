@@ -39,7 +39,8 @@ up() {
   cd "${ROOT_DIR}"
   ansible-playbook -i inventories/demo/hosts.yml playbooks/site.yml
   ansible-playbook -i inventories/demo/hosts.yml playbooks/verify_encryption.yml \
-    -e verify_encryption_report_dir="${BUILD_DIR}" -e verify_encryption_report_name=demo-report || true
+    -e verify_encryption_report_dir="${BUILD_DIR}" -e verify_encryption_report_name=demo-report \
+    -e verify_encryption_create_probe_user=true || true
   echo
   for n in "${NODES[@]}"; do
     podman exec "$n" mariadb -N -B -e "SELECT '$n', VARIABLE_VALUE FROM information_schema.GLOBAL_STATUS

@@ -39,6 +39,10 @@ def classify(probe, warn_days=30, optional=False):
             return probe
         findings.append('port %s closed or unreachable: %s' % (probe.get('port'), probe.get('error', '')))
         status = RED
+    elif probe.get('undetermined'):
+        findings.append('could not reach the TLS stage: %s (grant the probing host, e.g. a locked account without '
+                        'privileges, see verify_encryption_create_probe_user)' % probe.get('error', ''))
+        status = AMBER
     elif not probe.get('encrypted'):
         findings.append('not encrypted: %s' % probe.get('error', 'plain connection'))
         status = RED

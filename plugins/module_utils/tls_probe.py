@@ -26,6 +26,11 @@ class ProbeError(Exception):
     """A probe that could not complete; the message says why."""
 
 
+class RefusedBeforeTLS(ProbeError):
+    """The server answered the connection with an error packet (e.g. 1130, host not allowed), so
+    whether it would have encrypted the session is unknown, not 'plain'."""
+
+
 def _recv_exact(sock, size):
     data = b''
     while len(data) < size:
@@ -49,7 +54,8 @@ def parse_server_greeting(payload):
         raise ProbeError('empty greeting')
     if payload[0] == 0xff:
         code = struct.unpack('<H', payload[1:3])[0] if len(payload) >= 3 else 0
-        raise ProbeError('server refused the connection: error %d %s' % (code, payload[3:].decode('utf-8', 'replace')))
+        raise RefusedBeforeTLS('server refused the connection before TLS could start: error %d %s'
+                               % (code, payload[3:].decode('utf-8', 'replace')))
     if payload[0] != 10:
         raise ProbeError('not a MySQL protocol 10 greeting (first byte %d)' % payload[0])
     end = payload.index(b'\x00', 1)
@@ -174,6 +180,11 @@ def _probe(once, host, port, channel, ca_path, cert_path, key_path, server_name,
     except (ssl.SSLError, ssl.CertificateError) as exc:
         result['listening'] = True
         result['error'] = 'TLS handshake failed: %s' % exc
+        return result
+    except RefusedBeforeTLS as exc:
+        result['listening'] = True
+        result['undetermined'] = True
+        result['error'] = str(exc)
         return result
     except ProbeError as exc:
         result['listening'] = True

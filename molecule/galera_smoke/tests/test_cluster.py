@@ -56,10 +56,11 @@ def test_control_report_red_on_plain_cluster(tmp_path):
     """The encryption report on an unencrypted cluster is red and strict fails."""
     from galera import encryption_report
 
-    proc, report = encryption_report(tmp_path, "verify_encryption_strict=true")
+    proc, report = encryption_report(tmp_path, "verify_encryption_strict=true",
+                                     "verify_encryption_create_probe_user=true")
     assert proc.returncode != 0
     assert report["summary"]["status"] == "red"
     for channels in report["nodes"].values():
         by = {c["channel"]: c for c in channels}
-        assert by["client-server"]["encrypted"] is False
+        assert by["client-server"]["encrypted"] is False and by["client-server"]["status"] == "red"
         assert by["group-communication"]["encrypted"] is False

@@ -185,3 +185,22 @@ def test_missing_ca_file_still_probes_and_reports(server, tmp_path):
     r = classify(tls_probe.probe_tls('127.0.0.1', s.port, 'gcomm', ca_path=str(tmp_path / 'missing.pem')))
     assert r['encrypted'] and r['verified'] is False and r['status'] == 'red'
     assert 'cannot load' in r['verify_error']
+
+
+def test_host_not_allowed_is_amber_not_plain():
+    srv = socket.socket()
+    srv.bind(('127.0.0.1', 0))
+    srv.listen(1)
+    port = srv.getsockname()[1]
+
+    def refuse():
+        conn, dummy = srv.accept()
+        body = b'\xff' + struct.pack('<H', 1130) + b"Host 'x' is not allowed to connect"
+        conn.sendall(struct.pack('<I', len(body))[:3] + b'\x00' + body)
+        conn.close()
+    t = threading.Thread(target=refuse, daemon=True)
+    t.start()
+    r = classify(tls_probe.probe_mysql('127.0.0.1', port))
+    srv.close()
+    assert r['status'] == 'amber' and r.get('undetermined')
+    assert '1130' in r['findings'][0]
