@@ -6,7 +6,7 @@ export PATH := $(ROOT)/.venv/bin:$(PATH)
 export ANSIBLE_COLLECTIONS_PATH := $(ROOT)/.build/link
 PY ?= python3
 
-.PHONY: test setup host venv image sanity unit lint molecule demo demo-clean clean benchmarks
+.PHONY: test setup host venv image sanity unit lint molecule demo demo-clean clean benchmarks bench-rotation
 
 test:
 	@$(PY) scripts/run_tests.py
@@ -42,6 +42,9 @@ demo-clean:
 
 benchmarks: venv
 	@$(ROOT)/.venv/bin/python benchmarks/bench_certs.py
+
+bench-rotation: venv image
+	@$(ROOT)/.venv/bin/python benchmarks/bench_rotation.py
 
 clean: demo-clean
 	rm -rf .build tests/output

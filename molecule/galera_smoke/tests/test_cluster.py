@@ -2,13 +2,11 @@
 import os
 import sys
 
-import testinfra.utils.ansible_runner
 
 sys.path.insert(0, os.path.join(os.path.dirname(__file__), "..", "..", "_shared", "tests"))
-from galera import sql, status  # noqa: E402
+from galera import podman_hosts, sql, status  # noqa: E402
 
-testinfra_hosts = testinfra.utils.ansible_runner.AnsibleRunner(
-    os.environ["MOLECULE_INVENTORY_FILE"]).get_hosts("mariadb_galera")
+testinfra_hosts = podman_hosts()
 
 
 def test_cluster_size_is_three(host):

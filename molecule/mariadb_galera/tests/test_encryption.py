@@ -10,14 +10,13 @@ import sys
 import uuid
 
 import pytest
-import testinfra.utils.ansible_runner
 
 sys.path.insert(0, os.path.join(os.path.dirname(__file__), "..", "..", "_shared", "tests"))
 from capture import Capture  # noqa: E402
-from galera import nodes, sql, status, wait_synced  # noqa: E402
+from galera import nodes, podman_hosts, sql, status, wait_synced  # noqa: E402
 
 INVENTORY = os.environ["MOLECULE_INVENTORY_FILE"]
-testinfra_hosts = testinfra.utils.ansible_runner.AnsibleRunner(INVENTORY).get_hosts("mariadb_galera")
+testinfra_hosts = podman_hosts()
 CERTS = "/etc/mysql/certs"
 PROBE_PW = "probe-" + uuid.uuid4().hex[:12]
 
@@ -75,7 +74,7 @@ def test_plain_client_connection_refused(cluster, host):
 def test_gcomm_handshake_with_cluster_ca(host):
     me = host.backend.get_hostname()
     cmd = host.run(f"openssl s_client -connect {me}:4567 -CAfile {CERTS}/ca.pem -cert {CERTS}/client-cert.pem "
-                   f"-key {CERTS}/client-key.pem -verify_return_error -brief </dev/null 2>&1")
+                   f"-key {CERTS}/client-key.pem -verify_return_error -brief </dev/null 2>&1 >/dev/null")
     assert cmd.rc == 0 and "Verification: OK" in cmd.stdout, cmd.stdout[-800:]
 
 
@@ -84,7 +83,7 @@ def test_gcomm_handshake_fails_with_foreign_ca(host):
     host.run_test("openssl req -x509 -newkey rsa:2048 -nodes -days 2 -subj /CN=foreign-ca "
                   "-keyout /tmp/foreign-key.pem -out /tmp/foreign-ca.pem")
     cmd = host.run(f"openssl s_client -connect {me}:4567 -CAfile /tmp/foreign-ca.pem -cert {CERTS}/client-cert.pem "
-                   f"-key {CERTS}/client-key.pem -verify_return_error -brief </dev/null 2>&1")
+                   f"-key {CERTS}/client-key.pem -verify_return_error -brief </dev/null 2>&1 >/dev/null")
     assert cmd.rc != 0
     assert "Verification: OK" not in cmd.stdout and "verify" in cmd.stdout.lower(), cmd.stdout[-800:]
 
@@ -159,3 +158,17 @@ def test_report_amber_and_strict_fails_inside_warning_window(tmp_path):
     assert proc.returncode != 0
     assert report["summary"]["status"] == "amber"
     assert any("expires in" in p for p in report["summary"]["problems"])
+
+
+def test_pki_files_owner_mode_and_no_ca_key(host):
+    d = host.file(CERTS)
+    assert d.is_directory and d.user == "root" and d.group == "mysql" and d.mode == 0o750
+    for name, mode in (("ca.pem", 0o644), ("server-cert.pem", 0o644), ("server-key.pem", 0o640),
+                       ("client-cert.pem", 0o644), ("client-key.pem", 0o640)):
+        f = host.file(f"{CERTS}/{name}")
+        assert f.exists and f.user == "root" and f.group == "mysql" and f.mode == mode, name
+    assert not host.file(f"{CERTS}/ca-key.pem").exists
+    assert host.run("find / -xdev -name 'ca-key.pem' 2>/dev/null").stdout.strip() == ""
+    # The server user reads its key; others cannot.
+    assert host.run(f"runuser -u mysql -- head -c1 {CERTS}/server-key.pem").rc == 0
+    assert host.run(f"runuser -u nobody -- head -c1 {CERTS}/server-key.pem").rc != 0

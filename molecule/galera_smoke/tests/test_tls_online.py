@@ -1,0 +1,60 @@
+"""After the plain-cluster checks: turn TLS on in the running cluster with playbooks/enable_tls_online.yml
+(socket.dynamic during the roll). The cluster keeps a Primary component throughout, no node needs
+an SST, and at the end group communication is TLS-only on every node."""
+import os
+import re
+import subprocess
+import sys
+import threading
+import time
+
+sys.path.insert(0, os.path.join(os.path.dirname(__file__), "..", "..", "_shared", "tests"))
+from galera import nodes, run_playbook, sql, status  # noqa: E402
+
+CERTS = "/etc/mysql/certs"
+
+
+def sample_sizes(names, stop, out):
+    """Every 0.5 s, the largest Primary component size any node reports."""
+    while not stop.is_set():
+        best = 0
+        for n in names:
+            p = subprocess.run(["podman", "exec", n, "mariadb", "-N", "-B", "-e",
+                                "SHOW GLOBAL STATUS WHERE Variable_name IN ('wsrep_cluster_size','wsrep_cluster_status')"],
+                               capture_output=True, text=True, check=False)
+            s = dict(line.split("\t") for line in p.stdout.splitlines() if "\t" in line)
+            if s.get("wsrep_cluster_status") == "Primary":
+                best = max(best, int(s.get("wsrep_cluster_size", 0)))
+        out.append(best)
+        time.sleep(0.5)
+
+
+def test_enable_tls_online():
+    hosts = nodes()
+    names = sorted(hosts)
+    first = hosts[names[0]]
+    sql(first, "CREATE DATABASE IF NOT EXISTS smoke; CREATE TABLE IF NOT EXISTS smoke.online (id INT PRIMARY KEY)")
+    sql(first, "REPLACE INTO smoke.online VALUES (1), (2), (3)")
+    since = first.check_output("date '+%Y-%m-%d %H:%M:%S'")
+    stop, sizes = threading.Event(), []
+    sampler = threading.Thread(target=sample_sizes, args=(names, stop, sizes), daemon=True)
+    sampler.start()
+    pki_dir = os.path.join(os.environ["MOLECULE_EPHEMERAL_DIRECTORY"], "pki")
+    proc = run_playbook("enable_tls_online.yml", f"pki_dir={pki_dir}", "mariadb_galera_sst_method=rsync",
+                        "mariadb_galera_wsrep_provider_options='gcache.size=64M; gcs.fc_limit=32'")
+    stop.set()
+    sampler.join(30)
+    assert proc.returncode == 0, proc.stdout[-4000:] + proc.stderr[-2000:]
+    assert sizes and min(sizes) >= 2, f"the cluster lost its Primary component during the roll: {sizes}"
+    for n, h in hosts.items():
+        opts = sql(h, "SELECT @@wsrep_provider_options")
+        assert "socket.ssl = YES" in opts, f"{n}: {opts[:300]}"
+        assert not re.search(r"socket\.dynamic = (YES|yes|true|1)\b", opts), f"{n}: socket.dynamic still on"
+        assert "gcache.size = 64M" in opts
+        assert status(h, "wsrep_cluster_size") == "3"
+        log = h.check_output(f"journalctl -u mariadb --since '{since}' --no-pager -o cat")
+        assert "--role 'joiner'" not in log or "IST received" in log, f"{n} needed an SST"
+        cmd = h.run(f"openssl s_client -connect {n}:4567 -CAfile {CERTS}/ca.pem -cert {CERTS}/client-cert.pem "
+                    f"-key {CERTS}/client-key.pem -verify_return_error -brief </dev/null 2>&1 >/dev/null")
+        assert "Verification: OK" in cmd.stdout, cmd.stdout[-500:]
+        assert sql(h, "SELECT COUNT(*) FROM smoke.online") == "3"

@@ -1,0 +1,70 @@
+"""Bad input stops the play on every node before anything is changed or restarted, with a message
+naming the node and the cause."""
+import os
+import subprocess
+import sys
+import tempfile
+
+import pytest
+
+sys.path.insert(0, os.path.join(os.path.dirname(__file__), "..", "..", "_shared", "tests"))
+from galera import nodes  # noqa: E402
+
+DROPIN = "/etc/mysql/mariadb.conf.d/60-clustersec-galera.cnf"
+
+
+def converge(*extra, inventory_extra=None):
+    scen = os.environ["MOLECULE_SCENARIO_DIRECTORY"]
+    cmd = ["ansible-playbook", "-i", os.environ["MOLECULE_INVENTORY_FILE"]]
+    if inventory_extra:
+        cmd += ["-i", inventory_extra]
+    cmd.append(os.path.join(scen, "converge.yml"))
+    for item in extra:
+        cmd += ["-e", item]
+    return subprocess.run(cmd, capture_output=True, text=True, check=False)
+
+
+def snapshot(hosts):
+    """Our drop-in's checksum and the server's PID per node: any change or restart alters it."""
+    return {n: (h.check_output(f"sha256sum {DROPIN}"), h.check_output("systemctl show -p MainPID --value mariadb"))
+            for n, h in hosts.items()}
+
+
+@pytest.fixture(scope="module")
+def hosts():
+    return nodes()
+
+
+@pytest.mark.parametrize("extra,cause", [
+    (["mariadb_galera_sst_method=xtrabackup-v9"], "mariadb_galera_sst_method must be one of: mariabackup, rsync, rsync_tunnel, got: xtrabackup-v9"),
+    (["mariadb_galera_wsrep_provider_options=gcache.size"], "'gcache.size' is not key=value"),
+    (["mariadb_galera_bind_address=wrong.example"], "name wrong.example is not in the certificate"),
+    (["mariadb_galera_tls_key=/etc/mysql/certs/missing-key.pem"], "missing-key.pem"),
+])
+def test_bad_input_stops_before_any_change(hosts, extra, cause):
+    before = snapshot(hosts)
+    proc = converge(*extra)
+    out = proc.stdout + proc.stderr
+    assert proc.returncode != 0
+    assert cause in out, out[-3000:]
+    assert any(f"{n}:" in out or f"[{n}]" in out for n in hosts), "the message does not name a node"
+    assert snapshot(hosts) == before, "a node was changed or restarted"
+
+
+def test_nodes_with_different_cas_refused(hosts):
+    last = sorted(hosts)[-1]
+    h = hosts[last]
+    h.run_test("openssl req -x509 -newkey rsa:2048 -nodes -days 2 -subj /CN=other-ca "
+               "-keyout /tmp/other-ca-key.pem -out /etc/mysql/certs/other-ca.pem && chmod 0644 /etc/mysql/certs/other-ca.pem")
+    with tempfile.NamedTemporaryFile("w", suffix=".yml", delete=False) as inv:
+        inv.write(f"all:\n  hosts:\n    {last}:\n      mariadb_galera_tls_ca: /etc/mysql/certs/other-ca.pem\n")
+    before = snapshot(hosts)
+    try:
+        proc = converge(inventory_extra=inv.name)
+    finally:
+        os.unlink(inv.name)
+        h.run("rm -f /etc/mysql/certs/other-ca.pem /tmp/other-ca-key.pem")
+    out = proc.stdout + proc.stderr
+    assert proc.returncode != 0
+    assert "do not share one CA" in out or "chain does not verify" in out, out[-3000:]
+    assert snapshot(hosts) == before
