@@ -15,4 +15,4 @@ fi
 "${VENV}/bin/pip" install -q -r "${ROOT_DIR}/requirements.txt" -c "${ROOT_DIR}/requirements-constraints.txt" 2>&1 | grep -v 'is ignored' || true
 "${VENV}/bin/python" -c 'import ansible, molecule, testinfra, cryptography' || die "venv install failed (is PyPI reachable?)"
 echo "${want}" > "${stamp}"
-info "venv ready: $("${VENV}/bin/ansible" --version | head -1)"
+info "venv ready: $("${VENV}/bin/ansible" --version | sed -n 1p)"

@@ -7,9 +7,11 @@ import subprocess
 import sys
 import threading
 import time
+import uuid
 
 sys.path.insert(0, os.path.join(os.path.dirname(__file__), "..", "..", "_shared", "tests"))
 from galera import nodes, run_playbook, sql, status  # noqa: E402
+from writer import Writer  # noqa: E402
 
 CERTS = "/etc/mysql/certs"
 
@@ -35,16 +37,31 @@ def test_enable_tls_online():
     first = hosts[names[0]]
     sql(first, "CREATE DATABASE IF NOT EXISTS smoke; CREATE TABLE IF NOT EXISTS smoke.online (id INT PRIMARY KEY)")
     sql(first, "REPLACE INTO smoke.online VALUES (1), (2), (3)")
+    password = "w-" + uuid.uuid4().hex[:12]
+    sql(first, f"CREATE USER IF NOT EXISTS 'writer'@'%' IDENTIFIED BY '{password}'; "
+               f"GRANT INSERT, SELECT ON smoke.* TO 'writer'@'%'; "
+               "DROP TABLE IF EXISTS smoke.online_w; CREATE TABLE smoke.online_w (id INT PRIMARY KEY, v VARCHAR(16))")
     since = first.check_output("date '+%Y-%m-%d %H:%M:%S'")
     stop, sizes = threading.Event(), []
     sampler = threading.Thread(target=sample_sizes, args=(names, stop, sizes), daemon=True)
     sampler.start()
     pki_dir = os.path.join(os.environ["MOLECULE_EPHEMERAL_DIRECTORY"], "pki")
+    writer = Writer(names, "writer", password, "smoke.online_w", os.path.join(pki_dir, "ca.pem"))
+    writer.start()
     proc = run_playbook("enable_tls_online.yml", f"pki_dir={pki_dir}", "mariadb_galera_sst_method=rsync",
                         "mariadb_galera_wsrep_provider_options='gcache.size=64M; gcs.fc_limit=32'")
+    time.sleep(1)
+    writer.stop.set()
+    writer.join(60)
     stop.set()
     sampler.join(30)
     assert proc.returncode == 0, proc.stdout[-4000:] + proc.stderr[-2000:]
+    print(f"online TLS: {len(writer.acked)} writes acknowledged, {len(writer.failed)} failed, "
+          f"{writer.retried} retried on another node, sessions: {sorted(writer.tls_versions)}")
+    assert not writer.failed, f"writes no node committed: {writer.failed[:20]}"
+    assert len(writer.acked) > 50
+    assert sql(first, "SELECT COUNT(*) FROM smoke.online_w") == str(len(writer.acked))
+    assert any(v.startswith("TLS") for v in writer.tls_versions), writer.tls_versions
     assert sizes and min(sizes) >= 2, f"the cluster lost its Primary component during the roll: {sizes}"
     for n, h in hosts.items():
         opts = sql(h, "SELECT @@wsrep_provider_options")
@@ -58,3 +75,14 @@ def test_enable_tls_online():
                     f"-key {CERTS}/client-key.pem -verify_return_error -brief </dev/null 2>&1 >/dev/null")
         assert "Verification: OK" in cmd.stdout, cmd.stdout[-500:]
         assert sql(h, "SELECT COUNT(*) FROM smoke.online") == "3"
+
+
+def test_enable_tls_online_again_restarts_nothing():
+    hosts = nodes()
+    before = {n: h.check_output("systemctl show -p MainPID --value mariadb") for n, h in hosts.items()}
+    pki_dir = os.path.join(os.environ["MOLECULE_EPHEMERAL_DIRECTORY"], "pki")
+    proc = run_playbook("enable_tls_online.yml", f"pki_dir={pki_dir}", "mariadb_galera_sst_method=rsync",
+                        "mariadb_galera_wsrep_provider_options='gcache.size=64M; gcs.fc_limit=32'")
+    assert proc.returncode == 0, proc.stdout[-4000:] + proc.stderr[-2000:]
+    assert re.search(r"changed=0 ", proc.stdout), proc.stdout[-2000:]
+    assert {n: h.check_output("systemctl show -p MainPID --value mariadb") for n, h in hosts.items()} == before

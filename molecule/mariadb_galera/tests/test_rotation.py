@@ -129,3 +129,73 @@ def test_ca_rotation_reloads_without_restart(cluster):
         bad = h.run(f"openssl s_client -connect {me}:4567 -CAfile /tmp/old-ca.pem -cert {CERTS}/client-cert.pem "
                     f"-key {CERTS}/client-key.pem -verify_return_error -brief </dev/null 2>&1 >/dev/null")
         assert bad.rc != 0 and "Verification: OK" not in bad.stdout
+
+
+def serial_presented(host, port=4567):
+    me = host.backend.get_hostname()
+    return host.check_output(f"openssl s_client -connect {me}:{port} -cert {CERTS}/client-cert.pem "
+                             f"-key {CERTS}/client-key.pem </dev/null 2>/dev/null | openssl x509 -noout -serial")
+
+
+def files_and_pids(hosts):
+    return {n: (h.check_output(f"sha256sum {CERTS}/*.pem"), h.check_output("systemctl show -p MainPID --value mariadb"))
+            for n, h in hosts.items()}
+
+
+def test_rotation_refuses_unreachable_node_and_wrong_names(cluster, tmp_path):
+    before = files_and_pids(cluster)
+    inv = tmp_path / "extra.yml"
+    inv.write_text("mariadb_galera:\n  hosts:\n    node-gone:\n      ansible_connection: containers.podman.podman\n")
+    proc = subprocess.run(["ansible-playbook", "-i", os.environ["MOLECULE_INVENTORY_FILE"], "-i", str(inv),
+                           os.path.join(os.environ["MOLECULE_PROJECT_DIRECTORY"], "playbooks", "rotate_certificates.yml"),
+                           "-e", f"pki_dir={PKI_DIR}"], capture_output=True, text=True, check=False)
+    assert proc.returncode != 0
+    out = proc.stdout + proc.stderr
+    assert "fatal: [node-gone]: UNREACHABLE!" in out, out[-3000:]
+    assert "rotation not finished on" in out
+
+    proc = run_playbook("rotate_certificates.yml", f"pki_dir={PKI_DIR}", "mariadb_galera_node_address=wrong.example")
+    assert proc.returncode != 0
+    out = proc.stdout + proc.stderr
+    assert "wrong.example" in out and "not in" in out, out[-3000:]
+    assert files_and_pids(cluster) == before, "a node was touched"
+
+
+def test_killed_node_mid_rotation_stops_the_play_and_a_rerun_converges(cluster):
+    """mariadbd is killed on the last node as soon as the first node's step begins: the next gate
+    stops the play naming that node, the other two keep a Primary component and take writes, and
+    once the node is back a second run finishes the rotation."""
+    names = sorted(cluster)
+    victim = names[-1]
+    old = {n: serial_presented(h) for n, h in cluster.items()}
+    root = os.environ["MOLECULE_PROJECT_DIRECTORY"]
+    proc = subprocess.Popen(["ansible-playbook", "-i", os.environ["MOLECULE_INVENTORY_FILE"],
+                             os.path.join(root, "playbooks", "rotate_certificates.yml"), "-e", f"pki_dir={PKI_DIR}"],
+                            stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+    out = []
+    killed = False
+    for line in proc.stdout:
+        out.append(line)
+        if not killed and line.startswith("PLAY [Phase 2"):
+            subprocess.run(["podman", "exec", victim, "systemctl", "kill", "-s", "KILL", "mariadb"], check=True)
+            killed = True
+    proc.wait(600)
+    text = "".join(out)
+    assert killed and proc.returncode != 0, text[-3000:]
+    assert "cluster is not whole" in text and victim in text, text[-3000:]
+    # The two survivors still form a Primary component and accept a write.
+    for n in names[:-1]:
+        assert status(cluster[n], "wsrep_cluster_status") == "Primary"
+    sql(cluster[names[0]], "CREATE TABLE IF NOT EXISTS enc.fault (id INT AUTO_INCREMENT PRIMARY KEY, v TEXT); "
+                           "INSERT INTO enc.fault (v) VALUES ('during the fault')")
+    # systemd restarts the killed server (Restart=on-abnormal); wait for it to be Synced again.
+    deadline = time.time() + 180
+    while time.time() < deadline and not (status(cluster[victim], "wsrep_local_state_comment") == "Synced"
+                                           if cluster[victim].run("mariadb -e 'SELECT 1'").rc == 0 else False):
+        time.sleep(2)
+    assert status(cluster[victim], "wsrep_cluster_size") == "3"
+    proc = run_playbook("rotate_certificates.yml", f"pki_dir={PKI_DIR}")
+    assert proc.returncode == 0, proc.stdout[-4000:] + proc.stderr[-2000:]
+    for n, h in cluster.items():
+        assert serial_presented(h) != old[n], f"{n} still presents its old certificate"
+    assert sql(cluster[victim], "SELECT COUNT(*) FROM enc.fault") == "1"
