@@ -1,0 +1,51 @@
+# -*- coding: utf-8 -*-
+# GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
+
+from __future__ import (absolute_import, division, print_function)
+__metaclass__ = type
+
+from ansible.errors import AnsibleFilterError
+
+from ansible_collections.clustersec.mysql.plugins.module_utils import pxc_config
+
+
+def _plain(value):
+    """Ansible hands lazy/tagged containers to filters; the pure code wants plain dicts and lists."""
+    if isinstance(value, dict):
+        return dict((str(k), _plain(v)) for k, v in value.items())
+    if isinstance(value, (list, tuple)):
+        return [_plain(v) for v in value]
+    if isinstance(value, bool) or value is None or isinstance(value, (int, float)):
+        return value
+    return str(value)
+
+
+def pxc_sections(settings):
+    if not isinstance(settings, dict):
+        raise AnsibleFilterError('pxc_sections expects a dict of settings, got %s' % type(settings).__name__)
+    try:
+        return pxc_config.build_sections(_plain(settings))
+    except ValueError as exc:
+        raise AnsibleFilterError(str(exc))
+
+
+def pxc_problems(settings):
+    if not isinstance(settings, dict):
+        raise AnsibleFilterError('pxc_problems expects a dict of settings, got %s' % type(settings).__name__)
+    return pxc_config.problems(_plain(settings))
+
+
+def pxc_keyring_problems(sections_by_host):
+    if not isinstance(sections_by_host, dict):
+        raise AnsibleFilterError('pxc_keyring_problems expects a dict of host to sections, got %s'
+                                 % type(sections_by_host).__name__)
+    return pxc_config.keyring_problems(_plain(sections_by_host))
+
+
+class FilterModule(object):
+    def filters(self):
+        return {
+            'pxc_sections': pxc_sections,
+            'pxc_problems': pxc_problems,
+            'pxc_keyring_problems': pxc_keyring_problems,
+        }
