@@ -25,7 +25,9 @@ def playbook(name, out, count):
     env = dict(os.environ, ANSIBLE_COLLECTIONS_PATH=os.path.join(ROOT, ".build", "link"))
     venv = os.path.join(ROOT, ".venv", "bin", "ansible-playbook")
     return timed([venv, "-i", "localhost,", "-c", "local", os.path.join(HERE, name),
-                  "-e", f"out={out}", "-e", f"count={count}"], env)
+                  "-e", f"out={out}", "-e", f"count={count}",
+                  # the venv's python (it has cryptography), not whatever interpreter discovery finds
+                  "-e", f"ansible_python_interpreter={sys.executable}"], env)
 
 
 def main():

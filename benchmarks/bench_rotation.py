@@ -37,14 +37,18 @@ def rotation(force_restart):
     pki = os.path.join(os.path.dirname(inv), "pki")
     before = pids()
     t0 = time.monotonic()
-    subprocess.run(["ansible-playbook", "-i", inv, os.path.join(ROOT, "playbooks", "rotate_certificates.yml"),
-                    "-e", f"pki_dir={pki}", "-e", "rotate_ca=true",
-                    "-e", f"mariadb_galera_force_restart={str(force_restart).lower()}"],
-                   env=env(), check=True, stdout=subprocess.DEVNULL)
+    out = subprocess.run(["ansible-playbook", "-i", inv, os.path.join(ROOT, "playbooks", "rotate_certificates.yml"),
+                          "-e", f"pki_dir={pki}", "-e", "rotate_ca=true",
+                          "-e", f"mariadb_galera_force_restart={str(force_restart).lower()}"],
+                         env=env(), check=True, capture_output=True, text=True).stdout
     elapsed = time.monotonic() - t0
-    # Each phase restarts every node once on the restart path; PIDs tell whether any restart happened.
-    restarts = sum(1 for a, b in zip(before, pids()) if a != b)
-    return elapsed, restarts
+    # Server restarts: the role's restart task reporting changed, and nodes whose PID differs.
+    restarts = 0
+    for block in out.split("TASK [")[1:]:
+        if block.startswith("clustersec.mysql.mariadb_galera : Restart the node]"):
+            restarts += block.count("changed: [")
+    restarted_nodes = sum(1 for a, b in zip(before, pids()) if a != b)
+    return elapsed, restarts, restarted_nodes
 
 
 def main():
@@ -53,18 +57,20 @@ def main():
     molecule("create")
     molecule("converge")
     try:
-        reload_t, reload_r = rotation(False)
-        restart_t, restart_r = rotation(True)
+        reload_t, reload_r, reload_n = rotation(False)
+        restart_t, restart_r, restart_n = rotation(True)
     finally:
         molecule("destroy")
     section = "\n".join([
         START, "## CA rotation on three nodes: reload path vs rolling restarts", "",
         f"Measured {time.strftime('%Y-%m-%d')} on this machine, MariaDB 10.11 / galera-4 26.4.23 in podman, "
         "three phases (old+new bundle, new certificates, new CA only). Run: `make bench-rotation`.", "",
-        "| path | wall time | nodes whose server restarted |", "|---|---|---|",
-        f"| reload (FLUSH SSL + socket.ssl_reload) | {reload_t:.1f} s | {reload_r} of 3 |",
-        f"| forced rolling restart (3 restarts per node) | {restart_t:.1f} s | {restart_r} of 3 |",
-        "", f"Reload path / restart path: {reload_t / restart_t:.2f}.", END])
+        "| path | wall time | server restarts | nodes whose server PID changed |", "|---|---|---|---|",
+        f"| reload (FLUSH SSL + socket.ssl_reload) | {reload_t:.1f} s | {reload_r} | {reload_n} of 3 |",
+        f"| forced rolling restart (one per node per phase) | {restart_t:.1f} s | {restart_r} | {restart_n} of 3 |",
+        "", f"Reload path / restart path: {reload_t / restart_t:.2f} (target: below 0.33). Every restart rejoined by "
+        "IST (the playbook asserts it). Data set: the scenario's few tables, so a restart here is cheaper than on a "
+        "production node with a large buffer pool.", END])
     doc = open(DOC).read() if os.path.exists(DOC) else "# Benchmarks\n"
     if START in doc:
         doc = doc[:doc.index(START)] + section + doc[doc.index(END) + len(END):]
