@@ -189,6 +189,7 @@ def test_killed_node_mid_rotation_stops_the_play_and_a_rerun_converges(cluster):
     sql(cluster[names[0]], "CREATE TABLE IF NOT EXISTS enc.fault (id INT AUTO_INCREMENT PRIMARY KEY, v TEXT); "
                            "INSERT INTO enc.fault (v) VALUES ('during the fault')")
     # systemd restarts the killed server (Restart=on-abnormal); wait for it to be Synced again.
+
     def victim_synced():
         up = cluster[victim].run("mariadb -e 'SELECT 1'").rc == 0
         return up and status(cluster[victim], "wsrep_local_state_comment") == "Synced"
