@@ -6,7 +6,7 @@ export PATH := $(ROOT)/.venv/bin:$(PATH)
 export ANSIBLE_COLLECTIONS_PATH := $(ROOT)/.build/link
 PY ?= python3
 
-.PHONY: test setup host venv image sanity unit lint molecule demo demo-clean clean benchmarks bench-rotation
+.PHONY: test setup host venv image sanity unit integration lint molecule demo demo-clean clean benchmarks bench-rotation
 
 test:
 	@$(PY) scripts/run_tests.py
@@ -27,6 +27,9 @@ sanity: venv
 
 unit: venv
 	@$(PY) scripts/run_tests.py --only unit
+
+integration: venv
+	@$(PY) scripts/run_tests.py --only integration
 
 lint: venv
 	@$(PY) scripts/run_tests.py --only lint

@@ -36,11 +36,16 @@ def rotation(force_restart):
     inv = glob.glob(os.path.expanduser("~/.ansible/tmp/molecule.*.mariadb_galera/inventory"))[0]
     pki = os.path.join(os.path.dirname(inv), "pki")
     before = pids()
+    # molecule's ansible.cfg: the podman connection settings and the controller's interpreter
+    run_env = dict(env(), ANSIBLE_CONFIG=os.path.join(os.path.dirname(inv), "ansible.cfg"))
     t0 = time.monotonic()
     out = subprocess.run(["ansible-playbook", "-i", inv, os.path.join(ROOT, "playbooks", "rotate_certificates.yml"),
                           "-e", f"pki_dir={pki}", "-e", "rotate_ca=true",
                           "-e", f"mariadb_galera_force_restart={str(force_restart).lower()}"],
-                         env=env(), check=True, capture_output=True, text=True).stdout
+                         env=run_env, check=False, capture_output=True, text=True)
+    if out.returncode != 0:
+        sys.exit("rotation failed:\n" + out.stdout[-5000:] + out.stderr[-3000:])
+    out = out.stdout
     elapsed = time.monotonic() - t0
     # Server restarts: the role's restart task reporting changed, and nodes whose PID differs.
     restarts = 0

@@ -94,6 +94,14 @@ def stage_unit():
     return junit_counts(xml)
 
 
+def stage_integration():
+    """Playbooks against simulators kept under tests/ (NDB: tests/ndb_simulator), no containers."""
+    xml = os.path.join(LOGS, "integration.xml")
+    run([os.path.join(VENV_BIN, "python"), "-m", "pytest", "-q", "-p", "no:cacheprovider", "--junitxml", xml,
+         "tests/integration"], "integration.log")
+    return junit_counts(xml)
+
+
 def stage_lint():
     passed = failed = 0
     for name, cmd in (("yamllint", [os.path.join(VENV_BIN, "yamllint"), "-s", "."]),
@@ -132,7 +140,8 @@ def stage_molecule(only=None):
     return passed, failed
 
 
-STAGES = [("setup", stage_setup), ("sanity", stage_sanity), ("unit", stage_unit), ("lint", stage_lint),
+STAGES = [("setup", stage_setup), ("sanity", stage_sanity), ("unit", stage_unit), ("integration", stage_integration),
+          ("lint", stage_lint),
           ("molecule", stage_molecule)]
 
 
