@@ -43,6 +43,10 @@ def rotation(force_restart):
                           "-e", f"pki_dir={pki}", "-e", "rotate_ca=true",
                           "-e", f"mariadb_galera_force_restart={str(force_restart).lower()}"],
                          env=run_env, check=False, capture_output=True, text=True)
+    log = os.path.join(ROOT, ".build", "logs", f"bench-rotation-{'restart' if force_restart else 'reload'}.log")
+    os.makedirs(os.path.dirname(log), exist_ok=True)
+    with open(log, "w") as fh:
+        fh.write(out.stdout + out.stderr)
     if out.returncode != 0:
         sys.exit("rotation failed:\n" + out.stdout[-5000:] + out.stderr[-3000:])
     out = out.stdout
