@@ -27,6 +27,8 @@ command -v tcpdump >/dev/null || need_pkgs+=(tcpdump)
 command -v openssl >/dev/null || need_pkgs+=(openssl)
 command -v rsync >/dev/null || need_pkgs+=(rsync)
 command -v shellcheck >/dev/null || need_pkgs+=(shellcheck)
+# External judge of the offered TLS suites (nmap --script ssl-enum-ciphers, STARTTLS on 3306).
+command -v nmap >/dev/null || need_pkgs+=(nmap)
 if [ "${#need_pkgs[@]}" -gt 0 ]; then
   command -v apt-get >/dev/null || die "missing ${need_pkgs[*]} and no apt-get: this harness needs a Debian/Ubuntu host (install podman, runc, aardvark-dns, debootstrap, tcpdump by hand)."
   info "installing ${need_pkgs[*]} from Debian"

@@ -27,8 +27,11 @@ def worst(statuses):
     return max(statuses, key=lambda s: _RANK[s])
 
 
-def classify(probe, warn_days=30, optional=False):
-    """Add 'status' and 'findings' to one channel probe result and return it."""
+def classify(probe, warn_days=30, optional=False, accepted_risks=()):
+    """Add 'status' and 'findings' to one channel probe result and return it.
+
+    accepted_risks: the node's named opt-outs (see tls_policy.OPT_OUTS); a weakness they cover is
+    amber, any other weakness red."""
     findings = []
     status = GREEN
     if probe.get('listening') is False:
@@ -58,12 +61,51 @@ def classify(probe, warn_days=30, optional=False):
             elif days < warn_days:
                 findings.append('certificate expires in %d days (warning window %d)' % (days, warn_days))
                 status = worst([status, AMBER])
-    if probe.get('plain_refused') is False:
-        findings.append('a plain (non-TLS) connection is accepted')
-        status = worst([status, AMBER])
+    status = worst([status] + _negative_findings(probe, findings, accepted_risks or ()))
     probe['status'] = status
     probe['findings'] = findings
     return probe
+
+
+def _risk(accepted, opt_out):
+    return AMBER if opt_out in accepted else RED
+
+
+def _negative_findings(probe, findings, accepted):
+    """Findings of the attacker-side probes; each was tried, so 'not refused' is a fact."""
+    statuses = []
+    if probe.get('channel') == 'client-server' or probe.get('kind') == 'mysql':
+        plain = probe.get('plain_refused')
+        if plain is False:
+            findings.append('a plaintext login is accepted (require_secure_transport is off)%s'
+                            % (' [accepted opt-out plaintext_clients]' if 'plaintext_clients' in accepted else ''))
+            statuses.append(_risk(accepted, 'plaintext_clients'))
+        elif plain is None and probe.get('encrypted'):
+            findings.append('plaintext refusal not proven: %s' % probe.get('plain_error', 'no probe account '
+                            '(set verify_encryption_create_probe_user=true)'))
+            statuses.append(AMBER)
+    for name, res in sorted((probe.get('refused_certs') or {}).items()):
+        refused = res.get('refused')
+        if refused is True:
+            continue
+        if refused is None:
+            findings.append('%s: refusal not determined: %s' % (name, res.get('error', '')))
+            statuses.append(AMBER)
+        elif name == 'client-certificate':
+            findings.append('a client certificate is accepted as a cluster peer%s'
+                            % (' [accepted opt-out shared_ca]' if 'shared_ca' in accepted else ''))
+            statuses.append(_risk(accepted, 'shared_ca'))
+        else:
+            findings.append('a certificate of the %s is still accepted' % name.replace('-', ' '))
+            statuses.append(RED)
+    for key, text in (('old_protocol', 'a protocol below TLS 1.2'), ('weak_cipher', 'a TLS 1.2 suite without '
+                                                                                     'forward secrecy or AEAD')):
+        res = (probe.get('weak_tls') or {}).get(key)
+        if res and res.get('refused') is False:
+            findings.append('%s is accepted (%s %s)%s' % (text, res.get('protocol'), res.get('cipher'),
+                            ' [accepted opt-out weak_tls]' if 'weak_tls' in accepted else ''))
+            statuses.append(_risk(accepted, 'weak_tls'))
+    return statuses
 
 
 def summarize(nodes):

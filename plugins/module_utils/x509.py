@@ -391,8 +391,12 @@ def _readable_by(path_stat, user):
     return bool(mode & stat.S_IROTH)
 
 
-def check_files(ca_path, cert_path, key_path, names=(), warn_days=30, db_user=None, min_rsa_bits=2048):
-    """Every problem at once, one line each, plus facts of the CA and the certificate."""
+def check_files(ca_path, cert_path, key_path, names=(), warn_days=30, db_user=None, min_rsa_bits=2048,
+                refuse_ca_path=None):
+    """Every problem at once, one line each, plus facts of the CA and the certificate.
+
+    refuse_ca_path: a CA bundle that must NOT have signed the certificate (a client certificate
+    signed by the cluster CA would be a cluster peer)."""
     problems = []
     result = {'ca': {}, 'cert': {}}
     loaded = {}
@@ -452,6 +456,16 @@ def check_files(ca_path, cert_path, key_path, names=(), warn_days=30, db_user=No
                 problems.append('certificate is not signed by the CA in %s (chain does not verify)' % ca_path)
         if key is not None and not key_matches(cert, key):
             problems.append('key %s does not match certificate %s' % (key_path, cert_path))
+        if refuse_ca_path:
+            try:
+                refused = load_certs('refuse_ca_path', refuse_ca_path)
+            except X509Error as exc:
+                problems.append(str(exc))
+                refused = []
+            for c in refused:
+                if signed_by(cert, c):
+                    problems.append('certificate %s is signed by %s (%s), which it must not be: that CA makes '
+                                    'cluster peers' % (cert_path, common_name(c.subject), refuse_ca_path))
         dns, ips = sans_of(cert)
         covered = set(dns) | set(str(i) for i in ips) | set([str(common_name(cert.subject)).lower()])
         for name in names or ():

@@ -18,6 +18,11 @@ description:
     TLS upgrade with an SSLRequest packet). Galera ports (group communication, IST, SST) are probed with
     a TLS handshake from the first byte.
   - A certificate that the given CA does not verify is still described, and reported as a finding.
+  - Attacker-side probes, each reported as refused, accepted or undetermined, never assumed - a plaintext
+    login with the probe account's credentials (the same login over TLS is the control: a locked account
+    answers "account locked" when the password check was reached); certificates that must be refused
+    (O(refuse_certs), for example the node's client certificate on peer ports, or a certificate of the
+    previous CA); protocols below TLS 1.2 and TLS 1.2 suites without forward secrecy or AEAD (O(weak_tls)).
   - Problems are findings in the result (status C(green), C(amber) or C(red)); the module fails only on
     invalid arguments, so one bad node never stops a report.
 author: clustersec.mysql developers (@clustersec)
@@ -63,11 +68,59 @@ options:
     description: CA bundle used to verify the presented certificates.
     type: path
   cert_path:
-    description: Client certificate to present (Galera demands one from its peers).
+    description: Client certificate to present on C(mysql) channels.
     type: path
   key_path:
     description: Key of O(cert_path).
     type: path
+  peer_cert_path:
+    description:
+      - Certificate to present on C(tls) channels (Galera demands one from its peers and trusts only the cluster
+        CA, so this is the node certificate). Defaults to O(cert_path).
+    type: path
+  peer_key_path:
+    description: Key of O(peer_cert_path). Defaults to O(key_path).
+    type: path
+  probe_user:
+    description: Account for the plaintext-login probe (a locked account without privileges).
+    type: str
+  probe_password:
+    description: Password of O(probe_user).
+    type: str
+  refuse_certs:
+    description: Certificates each named channel must refuse.
+    type: list
+    elements: dict
+    default: []
+    suboptions:
+      name:
+        description: Name in the report, for example C(client-certificate) or C(previous-CA).
+        type: str
+        required: true
+      cert_path:
+        description: Certificate to present.
+        type: path
+        required: true
+      key_path:
+        description: Its key.
+        type: path
+        required: true
+      channels:
+        description: Channel names to present it to.
+        type: list
+        elements: str
+        required: true
+  weak_tls:
+    description: Offer TLS 1.0/1.1 and weak TLS 1.2 suites to each listening channel; accepted ones are findings.
+    type: bool
+    default: true
+  accepted_risks:
+    description:
+      - The node's named opt-outs (C(plaintext_clients), C(weak_tls), C(shared_ca), C(unencrypted_channels));
+        a weakness one of them covers is amber instead of red.
+    type: list
+    elements: str
+    default: []
   server_name:
     description: Name to check the certificate against. Galera does not check names, so the default is not to.
     type: str
@@ -126,13 +179,90 @@ channels:
       sha256_fingerprint: 3f1c...
       status: green
       findings: []
+      plain_refused: true
+      refused_certs:
+        client-certificate: {refused: true, error: "tlsv1 alert unknown ca"}
+      weak_tls:
+        old_protocol: {refused: true}
+        weak_cipher: {refused: true}
+  contains:
+    channel:
+      description: Channel name.
+      type: str
+    port:
+      description: TCP port.
+      type: int
+    encrypted:
+      description: Whether a TLS session was established.
+      type: bool
+    verified:
+      description: Whether the CA verified the presented certificate.
+      type: bool
+    protocol:
+      description: TLS protocol of the session.
+      type: str
+    cipher:
+      description: Cipher suite of the session.
+      type: str
+    sha256_fingerprint:
+      description: Fingerprint of the presented certificate.
+      type: str
+    days_left:
+      description: Days until the presented certificate expires.
+      type: int
+    plain_refused:
+      description: C(mysql) channels, with O(probe_user) - whether a plaintext login was refused (null when undetermined).
+      type: bool
+    refused_certs:
+      description: Per O(refuse_certs) entry aimed at this channel, whether the server refused it.
+      type: dict
+    weak_tls:
+      description: With O(weak_tls), whether the old protocols and the weak suites were refused.
+      type: dict
+    status:
+      description: green, amber or red.
+      type: str
+    findings:
+      description: Why the channel is not green.
+      type: list
+      elements: str
 '''
 
 from ansible.module_utils.basic import AnsibleModule
 
 from ansible_collections.clustersec.mysql.plugins.module_utils.encryption_report import (
     GALERA_CHANNELS, classify, worst)
-from ansible_collections.clustersec.mysql.plugins.module_utils.tls_probe import probe_mysql, probe_tls
+from ansible_collections.clustersec.mysql.plugins.module_utils.tls_probe import (
+    probe_mysql, probe_plain_login, probe_refuses_cert, probe_tls, probe_weak_tls)
+
+
+def probe_channel(p, ch):
+    """The positive probe of one channel, then the attacker-side probes where it listens."""
+    mysql = ch['kind'] == 'mysql'
+    cert = p['cert_path'] if mysql else (p['peer_cert_path'] or p['cert_path'])
+    key = p['key_path'] if mysql else (p['peer_key_path'] or p['key_path'])
+    args = dict(ca_path=p['ca_path'], cert_path=cert, key_path=key, server_name=p['server_name'], timeout=p['timeout'])
+    if mysql:
+        res = probe_mysql(p['address'], ch['port'], **args)
+    else:
+        res = probe_tls(p['address'], ch['port'], ch['name'], **args)
+    res['channel'] = ch['name']
+    res['kind'] = ch['kind']
+    if not res.get('listening') or not res.get('encrypted'):
+        return res
+    if mysql and p['probe_user']:
+        res.update(probe_plain_login(p['address'], ch['port'], p['probe_user'], p['probe_password'] or '',
+                                     cert, key, p['timeout']))
+    refused = {}
+    for item in p['refuse_certs']:
+        if ch['name'] in item['channels']:
+            refused[item['name']] = probe_refuses_cert(p['address'], ch['port'], ch['kind'], item['cert_path'],
+                                                       item['key_path'], p['timeout'])
+    if refused:
+        res['refused_certs'] = refused
+    if p['weak_tls']:
+        res['weak_tls'] = probe_weak_tls(p['address'], ch['port'], ch['kind'], cert, key, p['timeout'])
+    return res
 
 
 def main():
@@ -148,6 +278,18 @@ def main():
             ca_path=dict(type='path'),
             cert_path=dict(type='path'),
             key_path=dict(type='path'),
+            peer_cert_path=dict(type='path'),
+            peer_key_path=dict(type='path'),
+            probe_user=dict(type='str'),
+            probe_password=dict(type='str', no_log=True),
+            refuse_certs=dict(type='list', elements='dict', default=[], options=dict(
+                name=dict(type='str', required=True),
+                cert_path=dict(type='path', required=True),
+                key_path=dict(type='path', required=True, no_log=False),
+                channels=dict(type='list', elements='str', required=True),
+            )),
+            weak_tls=dict(type='bool', default=True),
+            accepted_risks=dict(type='list', elements='str', default=[]),
             server_name=dict(type='str'),
             warn_days=dict(type='int', default=30),
             timeout=dict(type='float', default=5.0),
@@ -157,14 +299,7 @@ def main():
     p = module.params
     results = []
     for ch in p['channels'] or GALERA_CHANNELS:
-        args = dict(ca_path=p['ca_path'], cert_path=p['cert_path'], key_path=p['key_path'],
-                    server_name=p['server_name'], timeout=p['timeout'])
-        if ch['kind'] == 'mysql':
-            res = probe_mysql(p['address'], ch['port'], **args)
-        else:
-            res = probe_tls(p['address'], ch['port'], ch['name'], **args)
-        res['channel'] = ch['name']
-        results.append(classify(res, p['warn_days'], ch.get('optional', False)))
+        results.append(classify(probe_channel(p, ch), p['warn_days'], ch.get('optional', False), p['accepted_risks']))
     module.exit_json(changed=False, channels=results, status=worst(r['status'] for r in results))
 
 

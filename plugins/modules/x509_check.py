@@ -57,6 +57,12 @@ options:
     description: Fail when any problem is found (the message has one line per problem).
     type: bool
     default: true
+  refuse_ca_path:
+    description:
+      - A CA certificate or bundle that must not have signed the certificate; for example the cluster CA for a client
+        certificate (Galera accepts any certificate of its CA as a peer).
+    type: path
+    version_added: 0.3.0
 '''
 
 EXAMPLES = r'''
@@ -105,13 +111,15 @@ def main():
             warn_days=dict(type='int', default=30),
             db_user=dict(type='str'),
             fail_on_problems=dict(type='bool', default=True),
+            refuse_ca_path=dict(type='path'),
         ),
         supports_check_mode=True,
     )
     if not X.HAS_CRYPTOGRAPHY:
         module.fail_json(msg=missing_required_lib('cryptography'), exception=str(X.CRYPTOGRAPHY_IMPORT_ERROR))
     p = module.params
-    problems, facts = X.check_files(p['ca_path'], p['cert_path'], p['key_path'], p['names'], p['warn_days'], p['db_user'])
+    problems, facts = X.check_files(p['ca_path'], p['cert_path'], p['key_path'], p['names'], p['warn_days'], p['db_user'],
+                                     refuse_ca_path=p['refuse_ca_path'])
     result = dict(changed=False, problems=problems, ca=facts['ca'], cert=facts['cert'])
     if problems and p['fail_on_problems']:
         module.fail_json(msg='\n'.join(problems), **result)

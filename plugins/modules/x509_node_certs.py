@@ -19,6 +19,7 @@ description:
     changed, its key type changed, its key does not match, or it is not signed by the current CA. Otherwise
     nothing changes.
   - Refuses a node whose common name equals the CA's (peers would fail validation with "matching CN").
+  - With O(client_ca_cert_path), client certificates are signed by that CA instead of the cluster CA.
   - All input is validated before any file is written.
 author: clustersec.mysql developers (@clustersec)
 extends_documentation_fragment:
@@ -44,6 +45,20 @@ options:
   ca_passphrase:
     description: Passphrase of the CA key.
     type: str
+  client_ca_cert_path:
+    description:
+      - CA that signs the client certificates (peers and clients are trusted separately, so a client certificate
+        cannot join the cluster). Without it, the cluster CA signs both.
+    type: path
+    version_added: 0.3.0
+  client_ca_key_path:
+    description: Key of O(client_ca_cert_path).
+    type: path
+    version_added: 0.3.0
+  client_ca_passphrase:
+    description: Passphrase of O(client_ca_key_path).
+    type: str
+    version_added: 0.3.0
   dest_dir:
     description: Directory for the node files (one sub-directory per node, created with mode 0700).
     type: path
@@ -169,11 +184,24 @@ def plan(p):
     problems = X.ca_usable(ca_cert, ca_key)
     if problems:
         raise X.X509Error('ca_cert_path %s: %s' % (p['ca_cert_path'], '; '.join(problems)))
-    ca_cn = X.common_name(ca_cert.subject)
+    client_ca_cert, client_ca_key = ca_cert, ca_key
+    if p.get('client_ca_cert_path'):
+        if not p.get('client_ca_key_path'):
+            raise X.X509Error('client_ca_key_path is required with client_ca_cert_path')
+        client_ca_cert = X.load_cert('client_ca_cert_path', p['client_ca_cert_path'])
+        client_ca_key = X.load_key('client_ca_key_path', p['client_ca_key_path'], p.get('client_ca_passphrase'))
+        problems = X.ca_usable(client_ca_cert, client_ca_key)
+        if problems:
+            raise X.X509Error('client_ca_cert_path %s: %s' % (p['client_ca_cert_path'], '; '.join(problems)))
+        if client_ca_cert.fingerprint(X.hashes.SHA256()) == ca_cert.fingerprint(X.hashes.SHA256()):
+            raise X.X509Error('client_ca_cert_path is the cluster CA; peers and clients would share one CA')
+    ca_cns = set([X.common_name(ca_cert.subject), X.common_name(client_ca_cert.subject)])
     for node in p['nodes']:
-        if (node.get('common_name') or node['name']) == ca_cn:
-            raise X.X509Error("nodes[%s].common_name '%s' equals the CA's CN; peers would fail validation"
-                              % (node['name'], ca_cn))
+        cn = node.get('common_name') or node['name']
+        for candidate in (cn, cn + '-client') if p['client_certs'] else (cn,):
+            if candidate in ca_cns:
+                raise X.X509Error("nodes[%s]: certificate CN '%s' equals the CA's CN; peers would fail validation"
+                                  % (node['name'], candidate))
     nodes = X.normalise_nodes(p['nodes'], p['extra_sans'])
     spec = X.wanted_spec(p['key_type'], p['key_size'], p['curve'])
     work = []
@@ -186,9 +214,10 @@ def plan(p):
             cert_path = os.path.join(base, '%s-cert.pem' % kind)
             key_path = os.path.join(base, '%s-key.pem' % kind)
             cert, key = _existing(cert_path, key_path)
-            reasons = X.reissue_reasons(cert, key, ca_cert, subject, spec, p['renew_before'])
+            signer = (client_ca_cert, client_ca_key) if kind == 'client' else (ca_cert, ca_key)
+            reasons = X.reissue_reasons(cert, key, signer[0], subject, spec, p['renew_before'])
             work.append(dict(node=node['name'], kind=kind, subject=subject, cert_path=cert_path, key_path=key_path,
-                             cert=cert, reasons=reasons))
+                             cert=cert, reasons=reasons, signer=signer))
     return ca_cert, ca_key, work
 
 
@@ -200,7 +229,8 @@ def apply(p, ca_cert, ca_key, work, check_mode):
         before = X.facts(cert) if cert is not None else {}
         if item['reasons']:
             key = X.generate_key(p['key_type'], p['key_size'], p['curve'])
-            cert = X.issue_cert(ca_cert, ca_key, key, item['subject'], p['valid_days'], item['kind'])
+            signer_cert, signer_key = item.get('signer') or (ca_cert, ca_key)
+            cert = X.issue_cert(signer_cert, signer_key, key, item['subject'], p['valid_days'], item['kind'])
             if not check_mode:
                 directory = os.path.dirname(item['cert_path'])
                 if not os.path.isdir(directory):
@@ -225,6 +255,9 @@ def main():
             ca_cert_path=dict(type='path', required=True),
             ca_key_path=dict(type='path', required=True, no_log=False),
             ca_passphrase=dict(type='str', no_log=True),
+            client_ca_cert_path=dict(type='path'),
+            client_ca_key_path=dict(type='path', no_log=False),
+            client_ca_passphrase=dict(type='str', no_log=True),
             dest_dir=dict(type='path', required=True),
             nodes=dict(type='list', elements='dict', required=True, options=dict(
                 name=dict(type='str', required=True),

@@ -209,3 +209,44 @@ def test_check_files_foreign_ca_expired_and_missing(pki, tmp_path_factory):
     expired = X.issue_cert(ca_cert, ca_key, key, node, 1)
     later = X.utcnow() + datetime.timedelta(days=3)
     assert 'expires within 30 days' in X.reissue_reasons(expired, key, ca_cert, node, 'ecdsa-P-256', 30, now=later)
+
+
+def test_client_certs_signed_by_the_client_ca_not_by_the_cluster_ca(pki):
+    x509_ca.ensure_ca(ca_params(pki, name='client-ca'), False)
+    p = node_params(pki, client_ca_cert_path=str(pki / 'client-ca.pem'), client_ca_key_path=str(pki / 'client-ca-key.pem'))
+    issue(p)
+    client = str(pki / 'nodes' / 'db1' / 'client-cert.pem')
+    server = str(pki / 'nodes' / 'db1' / 'server-cert.pem')
+    assert openssl('verify', '-CAfile', str(pki / 'client-ca.pem'), client).returncode == 0
+    assert openssl('verify', '-CAfile', str(pki / 'ca.pem'), client).returncode != 0
+    assert openssl('verify', '-CAfile', str(pki / 'ca.pem'), server).returncode == 0
+    # The same check the roles run: the cluster CA must not have signed a client certificate.
+    problems, dummy = X.check_files(str(pki / 'client-ca.pem'), client, None, refuse_ca_path=str(pki / 'ca.pem'))
+    assert problems == []
+    problems, dummy = X.check_files(str(pki / 'ca.pem'), server, None, refuse_ca_path=str(pki / 'ca.pem'))
+    assert any('must not be' in p for p in problems)
+
+
+def test_single_ca_layout_migrates_client_certs_to_the_client_ca(pki):
+    issue(node_params(pki))
+    x509_ca.ensure_ca(ca_params(pki, name='client-ca'), False)
+    p = node_params(pki, client_ca_cert_path=str(pki / 'client-ca.pem'), client_ca_key_path=str(pki / 'client-ca-key.pem'))
+    result = issue(p)
+    assert result['db1']['client']['changed'] and not result['db1']['server']['changed']
+    assert not issue(p)['db1']['changed']
+
+
+def test_client_ca_equal_to_cluster_ca_refused(pki):
+    p = node_params(pki, client_ca_cert_path=str(pki / 'ca.pem'), client_ca_key_path=str(pki / 'ca-key.pem'))
+    with pytest.raises(X.X509Error, match='share one CA'):
+        issue(p)
+
+
+def test_client_cn_equal_to_a_ca_cn_refused(pki):
+    p = node_params(pki, nodes=[{'name': 'x', 'common_name': 'test CA',
+                                 'dns': [], 'ips': []}])
+    x509_ca.ensure_ca(ca_params(pki, name='c2', subject={'common_name': 'test CA-client'}), False)
+    p.update(client_ca_cert_path=str(pki / 'c2.pem'), client_ca_key_path=str(pki / 'c2-key.pem'))
+    with pytest.raises(X.X509Error, match="'test CA-client' equals the CA's CN"):
+        issue(p)
+    assert not (pki / 'nodes').exists()

@@ -1,0 +1,69 @@
+# -*- coding: utf-8 -*-
+# GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
+
+from __future__ import (absolute_import, division, print_function)
+__metaclass__ = type
+
+from ansible.errors import AnsibleFilterError
+
+from ansible_collections.clustersec.mysql.plugins.module_utils import tls_policy
+
+
+def _plain(value):
+    if isinstance(value, dict):
+        return dict((str(k), _plain(v)) for k, v in value.items())
+    if isinstance(value, (list, tuple)):
+        return [_plain(v) for v in value]
+    if isinstance(value, bool) or value is None or isinstance(value, (int, float)):
+        return value
+    return str(value)
+
+
+def tls_policy_problems(settings, allowed=None):
+    if not isinstance(settings, dict):
+        raise AnsibleFilterError('tls_policy_problems expects a dict, got %s' % type(settings).__name__)
+    try:
+        return tls_policy.settings_problems(_plain(settings), _plain(allowed or []))
+    except tls_policy.PolicyError as exc:
+        return ['%s (no opt-out accepts this)' % exc]
+
+
+def tls_secure_ciphers(dummy=None):
+    return tls_policy.SECURE_CIPHERS
+
+
+def probe_accepted_certs(probe, strict_channels=None):
+    """From a channel_probe result: the certificates that were not proven refused, one line each.
+
+    strict_channels: channels where an undetermined refusal counts too (default: every channel);
+    on the others only a proven acceptance counts (3306 refuses hosts without an account before
+    TLS, which proves nothing either way)."""
+    if not isinstance(probe, dict):
+        raise AnsibleFilterError('probe_accepted_certs expects a channel_probe result')
+    out = []
+    for ch in probe.get('channels') or []:
+        strict = strict_channels is None or ch.get('channel') in strict_channels
+        wanted = ch.get('refused_certs')
+        if wanted is None:
+            if not strict:
+                continue
+            out.append('%s (%s): not probed (%s)' % (ch.get('channel'), ch.get('port'),
+                                                     ch.get('error') or 'no TLS session'))
+            continue
+        for name, res in sorted(wanted.items()):
+            if res.get('refused') is False or (res.get('refused') is None and strict):
+                out.append('%s on %s (%s)%s' % (name, ch.get('channel'), ch.get('port'),
+                                                 '' if res.get('refused') is False else ': undetermined, %s'
+                                                 % res.get('error', '')))
+    if not probe.get('channels'):
+        out.append('no probe result: %s' % probe.get('msg', 'unknown'))
+    return out
+
+
+class FilterModule(object):
+    def filters(self):
+        return {
+            'tls_policy_problems': tls_policy_problems,
+            'tls_secure_ciphers': tls_secure_ciphers,
+            'probe_accepted_certs': probe_accepted_certs,
+        }

@@ -1,0 +1,124 @@
+# -*- coding: utf-8 -*-
+# GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
+"""The TLS profile every channel gets by default, and the checks of an operator's own settings.
+
+Default: TLS 1.2 and 1.3 only; TLS 1.2 limited to forward-secret (ECDHE/DHE) AEAD suites. TLS 1.3
+suites are all forward-secret AEAD and are left to the library. Weakening any of it, or letting
+clients log in without TLS, needs a named opt-out (`<role>_allow_insecure`) that the report shows
+amber; a cipher string that leaves no suite is refused whatever the opt-outs.
+"""
+
+from __future__ import (absolute_import, division, print_function)
+__metaclass__ = type
+
+import ssl
+
+SECURE_VERSIONS = ('TLSv1.2', 'TLSv1.3')
+KNOWN_VERSIONS = ('TLSv1.0', 'TLSv1.1', 'TLSv1.2', 'TLSv1.3')
+# No colon-free form is needed by socat (colons inside an option value are fine there), but the
+# same short list is valid for OpenSSL in mysqld, galera (asio) and socat.
+SECURE_CIPHERS = 'ECDHE+AESGCM:ECDHE+CHACHA20'
+# Suites an attacker-side probe offers to find a server that still accepts weak TLS 1.2 suites:
+# CBC modes and static-RSA key exchange.
+WEAK_PROBE_CIPHERS = ('AES128-SHA:AES256-SHA:AES128-SHA256:AES256-SHA256:AES128-GCM-SHA256:AES256-GCM-SHA384:'
+                      'ECDHE-RSA-AES128-SHA:ECDHE-RSA-AES256-SHA:ECDHE-RSA-AES128-SHA256:ECDHE-RSA-AES256-SHA384:'
+                      'ECDHE-ECDSA-AES128-SHA:ECDHE-ECDSA-AES256-SHA:ECDHE-ECDSA-AES128-SHA256:'
+                      'ECDHE-ECDSA-AES256-SHA384:DHE-RSA-AES128-SHA:DHE-RSA-AES256-SHA:DHE-RSA-AES128-SHA256:'
+                      'DHE-RSA-AES256-SHA256:@SECLEVEL=0')
+
+# Named opt-outs, what each allows, and the variable settings that need it.
+OPT_OUTS = {
+    'plaintext_clients': 'clients may log in without TLS (require_secure_transport OFF)',
+    'weak_tls': 'protocols below TLS 1.2 or TLS 1.2 suites without forward secrecy or AEAD',
+    'shared_ca': 'one CA for cluster peers and clients: any client certificate is a cluster peer',
+    'unencrypted_channels': 'a channel without TLS',
+}
+
+
+class PolicyError(ValueError):
+    """A setting that no opt-out can make work."""
+
+
+def expand_ciphers(cipher_string):
+    """The TLS 1.2 suites an OpenSSL cipher string selects (TLS 1.3 suites are not governed by it)."""
+    ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_CLIENT)
+    try:
+        ctx.set_ciphers(cipher_string)
+    except ssl.SSLError:
+        return []
+    return [c for c in ctx.get_ciphers() if c.get('protocol') != 'TLSv1.3']
+
+
+def weak_suite(cipher):
+    """True when a TLS 1.2 suite lacks forward secrecy or AEAD."""
+    return not cipher.get('aead') or cipher.get('kea') not in ('kx-ecdhe', 'kx-dhe')
+
+
+def cipher_problems(cipher_string, allow_weak=False):
+    """Problems of an operator's cipher string ('' means our profile). Raises PolicyError when it
+    selects no suite at all."""
+    if not cipher_string:
+        return []
+    suites = expand_ciphers(cipher_string)
+    if not suites:
+        raise PolicyError("cipher string '%s' selects no TLS 1.2 suite" % cipher_string)
+    weak = [c['name'] for c in suites if weak_suite(c)]
+    if weak and not allow_weak:
+        return ["cipher string '%s' admits suites without forward secrecy or AEAD (%s%s)"
+                % (cipher_string, ', '.join(weak[:4]), ', ...' if len(weak) > 4 else '')]
+    return []
+
+
+def version_problems(versions, allow_weak=False):
+    versions = list(versions or [])
+    if not versions:
+        raise PolicyError('no TLS protocol version is allowed')
+    unknown = [v for v in versions if v not in KNOWN_VERSIONS]
+    if unknown:
+        raise PolicyError('unknown TLS version(s) %s; use %s' % (', '.join(unknown), ', '.join(KNOWN_VERSIONS)))
+    old = [v for v in versions if v not in SECURE_VERSIONS]
+    if old and not allow_weak:
+        return ['TLS versions %s are below TLS 1.2' % ', '.join(old)]
+    return []
+
+
+def unknown_opt_outs(allowed):
+    return [a for a in allowed or [] if a not in OPT_OUTS]
+
+
+def settings_problems(settings, allowed=()):
+    """Check one node's TLS settings against the profile.
+
+    settings: dict with optional keys tls_versions (list), ciphers (dict channel -> cipher string,
+    '' = profile), require_secure_transport (bool), shared_ca (bool), unencrypted (list of channel
+    names). allowed: the named opt-outs. Returns a list of problem strings (each names the opt-out
+    that would accept it); raises PolicyError for settings no opt-out can make work.
+    """
+    allowed = list(allowed or [])
+    bad = unknown_opt_outs(allowed)
+    if bad:
+        raise PolicyError('unknown opt-out(s) %s; known: %s' % (', '.join(bad), ', '.join(sorted(OPT_OUTS))))
+    weak_ok = 'weak_tls' in allowed
+    problems = []
+
+    def need(opt_out, text):
+        problems.append("%s; add '%s' to the allow_insecure list to accept it (the report will show it amber)"
+                        % (text, opt_out))
+
+    if 'tls_versions' in settings:
+        for p in version_problems(settings['tls_versions'], weak_ok):
+            need('weak_tls', p)
+    for channel, cipher in sorted((settings.get('ciphers') or {}).items()):
+        try:
+            for p in cipher_problems(cipher, weak_ok):
+                need('weak_tls', '%s: %s' % (channel, p))
+        except PolicyError as exc:
+            raise PolicyError('%s: %s' % (channel, exc))
+    if settings.get('require_secure_transport') is False and 'plaintext_clients' not in allowed:
+        need('plaintext_clients', 'require_secure_transport is off, so clients may log in without TLS')
+    if settings.get('shared_ca') and 'shared_ca' not in allowed:
+        need('shared_ca', 'peers and clients share one CA, so every client certificate is a cluster peer')
+    unencrypted = list(settings.get('unencrypted') or [])
+    if unencrypted and 'unencrypted_channels' not in allowed:
+        need('unencrypted_channels', 'TLS is off for %s' % ', '.join(unencrypted))
+    return problems
