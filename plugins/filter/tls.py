@@ -52,9 +52,8 @@ def probe_accepted_certs(probe, strict_channels=None):
             continue
         for name, res in sorted(wanted.items()):
             if res.get('refused') is False or (res.get('refused') is None and strict):
-                out.append('%s on %s (%s)%s' % (name, ch.get('channel'), ch.get('port'),
-                                                 '' if res.get('refused') is False else ': undetermined, %s'
-                                                 % res.get('error', '')))
+                why = '' if res.get('refused') is False else ': undetermined, %s' % res.get('error', '')
+                out.append('%s on %s (%s)%s' % (name, ch.get('channel'), ch.get('port'), why))
     if not probe.get('channels'):
         out.append('no probe result: %s' % probe.get('msg', 'unknown'))
     return out

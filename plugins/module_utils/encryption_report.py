@@ -98,8 +98,9 @@ def _negative_findings(probe, findings, accepted):
         else:
             findings.append('a certificate of the %s is still accepted' % name.replace('-', ' '))
             statuses.append(RED)
-    for key, text in (('old_protocol', 'a protocol below TLS 1.2'), ('weak_cipher', 'a TLS 1.2 suite without '
-                                                                                     'forward secrecy or AEAD')):
+    weak_kinds = (('old_protocol', 'a protocol below TLS 1.2'),
+                  ('weak_cipher', 'a TLS 1.2 suite without forward secrecy or AEAD'))
+    for key, text in weak_kinds:
         res = (probe.get('weak_tls') or {}).get(key)
         if res and res.get('refused') is False:
             findings.append('%s is accepted (%s %s)%s' % (text, res.get('protocol'), res.get('cipher'),

@@ -185,25 +185,31 @@ def build_sections(settings):
     if settings.get('provider_options'):
         mysqld['wsrep_provider_options'] = settings['provider_options']
     mysqld['pxc-encrypt-cluster-traffic'] = not manual
-    # Automatic mode: these are where PXC looks first (empty: the data directory). Manual: client-server TLS.
+    # Automatic mode: these are where PXC looks first (empty: the data directory). Manual: client-server TLS,
+    # where 3306 trusts the client CA only (peers trust the cluster CA through socket.ssl_ca and [sst]).
     if not manual or client_server:
         for name, option, dummy in LOOKUP:
-            if settings.get('tls_' + name):
-                mysqld[option] = settings['tls_' + name]
+            value = settings.get('tls_' + name)
+            if manual and name == 'ca' and settings.get('tls_client_ca'):
+                value = settings['tls_client_ca']
+            if value:
+                mysqld[option] = value
     if client_server:
         if settings.get('tls_versions'):
             mysqld['tls_version'] = list(settings['tls_versions'])
         if settings.get('tls_cipher'):
             mysqld['ssl_cipher'] = settings['tls_cipher']
-        mysqld['require_secure_transport'] = _flag(settings, 'require_secure_transport', False)
+        mysqld['require_secure_transport'] = _flag(settings, 'require_secure_transport', True)
     if _flag(settings, 'keyring_file', False):
         mysqld['early-plugin-load'] = KEYRING_PLUGIN
         if settings.get('keyring_file_data'):
             mysqld['keyring_file_data'] = settings['keyring_file_data']
     sections = {'mysqld': mysqld}
-    if client_server and settings.get('tls_ca') and settings.get('tls_client_cert') and settings.get('tls_client_key'):
-        sections['client'] = {'ssl-ca': settings['tls_ca'], 'ssl-cert': settings['tls_client_cert'],
-                              'ssl-key': settings['tls_client_key']}
+    if client_server and settings.get('tls_ca'):
+        # Automatic mode: 3306 trusts the cluster CA only, so a client-CA certificate would be refused.
+        sections['client'] = {'ssl-ca': settings['tls_ca']}
+        if manual and settings.get('tls_client_cert') and settings.get('tls_client_key'):
+            sections['client'].update({'ssl-cert': settings['tls_client_cert'], 'ssl-key': settings['tls_client_key']})
     if manual:
         # Automatic mode leaves [sst] to PXC (it applies encrypt=4 and the [mysqld] files itself).
         if _flag(settings, 'sst_tls', True):

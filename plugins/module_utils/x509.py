@@ -85,14 +85,33 @@ def classify_san(value):
     raise X509Error('SAN %r is neither a valid DNS name nor an IP address' % (value,))
 
 
-def normalise_nodes(nodes, extra_sans=()):
-    """Validate a node list; return [{name, common_name, dns: [...], ips: [...]}] in input order."""
+# A node name is a directory name under dest_dir: no separators, spaces, wildcards or dot-only names.
+_NODE_NAME = re.compile(r'^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$')
+# RFC 5280 ub-common-name: a CN longer than this cannot be encoded (cryptography refuses it at signing).
+MAX_CN = 64
+
+
+def normalise_nodes(nodes, extra_sans=(), cn_suffixes=('',)):
+    """Validate a node list; return [{name, common_name, dns: [...], ips: [...]}] in input order.
+
+    cn_suffixes: suffixes added to the CN of the certificates issued per node ('-client' for the
+    client certificate), each checked against the CN length limit before anything is written."""
+    if not nodes:
+        raise X509Error('nodes: the list is empty; give at least one node')
     seen = set()
     out = []
     for index, node in enumerate(nodes or []):
         name = node.get('name')
         if not name:
             raise X509Error('nodes[%d].name is missing' % index)
+        if not _NODE_NAME.match(str(name)):
+            raise X509Error('nodes[%d].name %r: use letters, digits, ".", "_" and "-" only, starting with a letter '
+                            'or digit, at most 64 characters (it names a directory)' % (index, name))
+        for suffix in cn_suffixes:
+            full = (node.get('common_name') or name) + suffix
+            if len(full) > MAX_CN:
+                raise X509Error('nodes[%s]: certificate CN %r has %d characters, more than %d'
+                                % (name, full, len(full), MAX_CN))
         if name in seen:
             raise X509Error('nodes: duplicate node name %r' % name)
         seen.add(name)

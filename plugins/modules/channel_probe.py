@@ -18,11 +18,12 @@ description:
     TLS upgrade with an SSLRequest packet). Galera ports (group communication, IST, SST) are probed with
     a TLS handshake from the first byte.
   - A certificate that the given CA does not verify is still described, and reported as a finding.
-  - Attacker-side probes, each reported as refused, accepted or undetermined, never assumed - a plaintext
-    login with the probe account's credentials (the same login over TLS is the control: a locked account
-    answers "account locked" when the password check was reached); certificates that must be refused
-    (O(refuse_certs), for example the node's client certificate on peer ports, or a certificate of the
-    previous CA); protocols below TLS 1.2 and TLS 1.2 suites without forward secrecy or AEAD (O(weak_tls)).
+  - Attacker-side probes, each reported as refused, accepted or undetermined, never assumed.
+  - A plaintext login with the probe account's credentials; the same login over TLS is the control (a locked
+    account answers "account locked" once the password check was reached).
+  - Certificates that must be refused (O(refuse_certs)), for example the node's client certificate on peer
+    ports, or a certificate of the previous CA.
+  - Protocols below TLS 1.2 and TLS 1.2 suites without forward secrecy or AEAD (O(weak_tls)).
   - Problems are findings in the result (status C(green), C(amber) or C(red)); the module fails only on
     invalid arguments, so one bad node never stops a report.
 author: clustersec.mysql developers (@clustersec)

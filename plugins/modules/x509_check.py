@@ -118,8 +118,8 @@ def main():
     if not X.HAS_CRYPTOGRAPHY:
         module.fail_json(msg=missing_required_lib('cryptography'), exception=str(X.CRYPTOGRAPHY_IMPORT_ERROR))
     p = module.params
-    problems, facts = X.check_files(p['ca_path'], p['cert_path'], p['key_path'], p['names'], p['warn_days'], p['db_user'],
-                                     refuse_ca_path=p['refuse_ca_path'])
+    problems, facts = X.check_files(p['ca_path'], p['cert_path'], p['key_path'], p['names'], p['warn_days'],
+                                    p['db_user'], refuse_ca_path=p['refuse_ca_path'])
     result = dict(changed=False, problems=problems, ca=facts['ca'], cert=facts['cert'])
     if problems and p['fail_on_problems']:
         module.fail_json(msg='\n'.join(problems), **result)

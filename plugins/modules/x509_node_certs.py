@@ -202,7 +202,7 @@ def plan(p):
             if candidate in ca_cns:
                 raise X.X509Error("nodes[%s]: certificate CN '%s' equals the CA's CN; peers would fail validation"
                                   % (node['name'], candidate))
-    nodes = X.normalise_nodes(p['nodes'], p['extra_sans'])
+    nodes = X.normalise_nodes(p['nodes'], p['extra_sans'], ('', '-client') if p['client_certs'] else ('',))
     spec = X.wanted_spec(p['key_type'], p['key_size'], p['curve'])
     work = []
     for node in nodes:

@@ -67,7 +67,7 @@ def encryption_report(tmpdir, *extra):
     import os
 
     proc = run_playbook("verify_encryption.yml", f"verify_encryption_report_dir={tmpdir}",
-                        "verify_encryption_report_name=report", *extra)
+                        "verify_encryption_report_name=report", "verify_encryption_create_probe_user=true", *extra)
     path = os.path.join(str(tmpdir), "report.json")
     report = json.load(open(path)) if os.path.exists(path) else None
     return proc, report

@@ -34,9 +34,16 @@ class Writer(threading.Thread):
 
     def _tls(self):
         # The CA may only appear during the run (TLS being turned on); until then any TLS is taken.
-        if os.path.exists(self.ca_file):
-            return {"ca": self.ca_file, "check_hostname": False}
-        return {"check_hostname": False}
+        # A list of CA files is read at each connection (a CA rotation adds the new CA mid-run).
+        files = [f for f in (self.ca_file if isinstance(self.ca_file, list) else [self.ca_file]) if os.path.exists(f)]
+        if not files:
+            return {"check_hostname": False}
+        if len(files) == 1:
+            return {"ca": files[0], "check_hostname": False}
+        bundle = os.path.join(os.path.dirname(files[0]), ".writer-ca-bundle.pem")
+        with open(bundle, "w") as out:
+            out.write("".join(open(f).read() for f in files))
+        return {"ca": bundle, "check_hostname": False}
 
     def _conn(self, name):
         conn = self._conns.get(name)

@@ -71,10 +71,21 @@ def test_enable_tls_online():
         assert status(h, "wsrep_cluster_size") == "3"
         log = h.check_output(f"journalctl -u mariadb --since '{since}' --no-pager -o cat")
         assert "--role 'joiner'" not in log or "IST received" in log, f"{n} needed an SST"
-        cmd = h.run(f"openssl s_client -connect {n}:4567 -CAfile {CERTS}/ca.pem -cert {CERTS}/client-cert.pem "
-                    f"-key {CERTS}/client-key.pem -verify_return_error -brief </dev/null 2>&1 >/dev/null")
+        cmd = h.run(f"openssl s_client -connect {n}:4567 -CAfile {CERTS}/ca.pem -cert {CERTS}/server-cert.pem "
+                    f"-key {CERTS}/server-key.pem -verify_return_error -brief </dev/null 2>&1 >/dev/null")
         assert "Verification: OK" in cmd.stdout, cmd.stdout[-500:]
         assert sql(h, "SELECT COUNT(*) FROM smoke.online") == "3"
+    # Step 1 let applications log in without TLS while they moved; at the end a plaintext login is
+    # refused (the writer's own TLS logins with the same account are the control).
+    import pymysql
+    for n in names:
+        try:
+            pymysql.connect(host=writer.addresses[n], user="writer", password=password, connect_timeout=3).close()
+            accepted = True
+        except pymysql.MySQLError as exc:
+            accepted = False
+            assert exc.args[0] == 1045, exc
+        assert not accepted, f"{n}: a plaintext login is accepted after enable_tls_online"
 
 
 def test_enable_tls_online_again_restarts_nothing():

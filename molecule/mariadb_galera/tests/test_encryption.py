@@ -5,6 +5,7 @@ on the host side of the bridge). The control cases live in the galera_smoke scen
 same capture DOES see the marker on a plain cluster.
 """
 import os
+import re
 import subprocess
 import sys
 import uuid
@@ -71,29 +72,52 @@ def test_plain_client_connection_refused(cluster, host):
     assert control.rc == 0 and control.stdout.strip() == "1", control.stderr
 
 
-def test_gcomm_handshake_with_cluster_ca(host):
+def _peer_handshake(host, cert, key, port=4567):
+    """TLS 1.2 so the server's verdict on our certificate is part of the handshake."""
     me = host.backend.get_hostname()
-    cmd = host.run(f"openssl s_client -connect {me}:4567 -CAfile {CERTS}/ca.pem -cert {CERTS}/client-cert.pem "
-                   f"-key {CERTS}/client-key.pem -verify_return_error -brief </dev/null 2>&1 >/dev/null")
+    return host.run(f"openssl s_client -tls1_2 -connect {me}:{port} -CAfile {CERTS}/ca.pem -cert {cert} -key {key} "
+                    f"-verify_return_error -brief </dev/null 2>&1 >/dev/null")
+
+
+def test_gcomm_handshake_with_cluster_ca(host):
+    cmd = _peer_handshake(host, f"{CERTS}/server-cert.pem", f"{CERTS}/server-key.pem")
     assert cmd.rc == 0 and "Verification: OK" in cmd.stdout, cmd.stdout[-800:]
+
+
+def test_client_certificate_is_no_cluster_peer(host):
+    """A client certificate (what an application or proxy holds) is refused on 4567; the node
+    certificate in the same handshake is accepted (control), and the client certificate itself is
+    good: the client CA verifies it and 3306 accepts it."""
+    refused = _peer_handshake(host, f"{CERTS}/client-cert.pem", f"{CERTS}/client-key.pem")
+    assert refused.rc != 0 and "unknown ca" in refused.stdout.lower(), refused.stdout[-800:]
+    control = _peer_handshake(host, f"{CERTS}/server-cert.pem", f"{CERTS}/server-key.pem")
+    assert control.rc == 0, control.stdout[-800:]
+    host.run_test(f"openssl verify -CAfile {CERTS}/client-ca.pem {CERTS}/client-cert.pem")
+    assert host.run(f"openssl verify -CAfile {CERTS}/ca.pem {CERTS}/client-cert.pem").rc != 0
+    assert sql(host, "SHOW SESSION STATUS LIKE 'Ssl_version'") != "", "local client session is not TLS"
 
 
 def test_gcomm_handshake_fails_with_foreign_ca(host):
     me = host.backend.get_hostname()
     host.run_test("openssl req -x509 -newkey rsa:2048 -nodes -days 2 -subj /CN=foreign-ca "
                   "-keyout /tmp/foreign-key.pem -out /tmp/foreign-ca.pem")
-    cmd = host.run(f"openssl s_client -connect {me}:4567 -CAfile /tmp/foreign-ca.pem -cert {CERTS}/client-cert.pem "
-                   f"-key {CERTS}/client-key.pem -verify_return_error -brief </dev/null 2>&1 >/dev/null")
+    cmd = host.run(f"openssl s_client -connect {me}:4567 -CAfile /tmp/foreign-ca.pem -cert {CERTS}/server-cert.pem "
+                   f"-key {CERTS}/server-key.pem -verify_return_error -brief </dev/null 2>&1 >/dev/null")
     assert cmd.rc != 0
     assert "Verification: OK" not in cmd.stdout and "verify" in cmd.stdout.lower(), cmd.stdout[-800:]
 
 
-def _apply_sst_method(method):
-    """Re-run the converge playbook with another SST method (rolling restart of changed nodes)."""
+def _converge(*extra):
+    """Re-run the converge playbook (rolling restart of changed nodes); returns the process."""
     scen = os.environ["MOLECULE_SCENARIO_DIRECTORY"]
-    env = dict(os.environ)
-    res = subprocess.run(["ansible-playbook", "-i", INVENTORY, os.path.join(scen, "converge.yml"),
-                          "-e", f"sst_method={method}"], capture_output=True, text=True, env=env, check=False)
+    cmd = ["ansible-playbook", "-i", INVENTORY, os.path.join(scen, "converge.yml")]
+    for item in extra:
+        cmd += ["-e", item]
+    return subprocess.run(cmd, capture_output=True, text=True, check=False)
+
+
+def _apply_sst_method(method):
+    res = _converge(f"sst_method={method}")
     assert res.returncode == 0, res.stdout[-3000:] + res.stderr[-2000:]
 
 
@@ -140,6 +164,13 @@ def test_report_all_green_and_matches_independent_probes(cluster, tmp_path):
     assert report["summary"]["status"] == "green"
     for name, host in cluster.items():
         channels = {c["channel"]: c for c in report["nodes"][name]}
+        # Green means the attacker-side probes were tried and refused, not skipped.
+        assert channels["client-server"]["plain_refused"] is True
+        assert channels["client-server"]["tls_login"]["outcome"] == "locked"
+        assert channels["group-communication"]["refused_certs"]["client-certificate"]["refused"] is True
+        for ch in ("client-server", "group-communication"):
+            assert channels[ch]["weak_tls"]["weak_cipher"]["refused"] is True
+            assert channels[ch]["weak_tls"]["old_protocol"]["refused"] is not False
         fp = host.check_output(f"openssl x509 -in {CERTS}/server-cert.pem -noout -fingerprint -sha256")
         expected = fp.split("=", 1)[1].replace(":", "").lower()
         for ch in ("client-server", "group-communication"):
@@ -163,12 +194,75 @@ def test_report_amber_and_strict_fails_inside_warning_window(tmp_path):
 def test_pki_files_owner_mode_and_no_ca_key(host):
     d = host.file(CERTS)
     assert d.is_directory and d.user == "root" and d.group == "mysql" and d.mode == 0o750
-    for name, mode in (("ca.pem", 0o644), ("server-cert.pem", 0o644), ("server-key.pem", 0o640),
+    for name, mode in (("ca.pem", 0o644), ("client-ca.pem", 0o644), ("server-cert.pem", 0o644), ("server-key.pem", 0o640),
                        ("client-cert.pem", 0o644), ("client-key.pem", 0o640)):
         f = host.file(f"{CERTS}/{name}")
         assert f.exists and f.user == "root" and f.group == "mysql" and f.mode == mode, name
-    assert not host.file(f"{CERTS}/ca-key.pem").exists
-    assert host.run("find / -xdev -name 'ca-key.pem' 2>/dev/null").stdout.strip() == ""
+    assert not host.file(f"{CERTS}/ca-key.pem").exists and not host.file(f"{CERTS}/client-ca-key.pem").exists
+    assert host.run("find / -xdev -name '*ca-key.pem' 2>/dev/null").stdout.strip() == ""
     # The server user reads its key; others cannot.
     assert host.run(f"runuser -u mysql -- head -c1 {CERTS}/server-key.pem").rc == 0
     assert host.run(f"runuser -u nobody -- head -c1 {CERTS}/server-key.pem").rc != 0
+
+
+def _scan(address, ports="3306,4567"):
+    """The outside judge: nmap's ssl-enum-ciphers (STARTTLS on 3306) from the host."""
+    out = subprocess.run(["nmap", "-Pn", "-p", ports, "--script", "ssl-enum-ciphers", address],
+                         capture_output=True, text=True, check=True).stdout
+    per_port, port = {}, None
+    for line in out.splitlines():
+        if "/tcp" in line and "open" in line:
+            port = int(line.split("/")[0])
+            per_port[port] = []
+        elif port and line.strip().startswith("|"):
+            per_port[port].append(line)
+    return per_port
+
+
+def _weak_lines(lines):
+    return [ln for ln in lines if re.search(r"TLSv1\.[01]:|_CBC_|TLS_RSA_WITH", ln)]
+
+
+def test_scanner_finds_only_the_profile_then_the_opt_out_shows_weak_suites(cluster, tmp_path):
+    """nmap lists only TLS 1.2/1.3 forward-secret AEAD suites on 3306 and 4567 of every node. The
+    control converges the same cluster with the documented opt-outs (library default suites,
+    plaintext logins): the scanner then sees CBC suites, a plaintext login works, and the report
+    shows those channels amber with the opt-out named; a converge back restores the profile."""
+    from galera import encryption_report
+    from writer import node_ip
+
+    for name in cluster:
+        scan = _scan(node_ip(name))
+        for port in (3306, 4567):
+            lines = scan.get(port, [])
+            assert any("TLS_ECDHE_" in ln for ln in lines), f"{name}:{port} scan saw no suite: {lines}"
+            assert _weak_lines(lines) == [], f"{name}:{port} offers weak suites: {_weak_lines(lines)}"
+    insecure = ["mariadb_galera_tls_cipher=", '{"mariadb_galera_allow_insecure": ["weak_tls", "plaintext_clients"]}',
+                "mariadb_galera_require_secure_transport=false"]
+    refused = _converge(*insecure[:1])
+    said = refused.stdout + refused.stderr
+    assert refused.returncode != 0 and "weak_tls" in said and "no node was changed" in said, said[-3000:]
+    res = _converge(*insecure)
+    assert res.returncode == 0, res.stdout[-3000:] + res.stderr[-2000:]
+    try:
+        for h in cluster.values():
+            wait_synced(h)
+        name = sorted(cluster)[0]
+        weak = _weak_lines(_scan(node_ip(name)).get(3306, []))
+        assert weak, "control: the scanner saw no weak suite with the opt-out"
+        assert _weak_lines(_scan(node_ip(name)).get(4567, [])), "control: no weak suite on 4567 with the opt-out"
+        plain = cluster[name].run(f"mariadb -h {sorted(cluster)[1]} -u probe -p{PROBE_PW} --skip-ssl -N -B -e 'SELECT 1'")
+        assert plain.rc == 0, plain.stderr
+        proc, report = encryption_report(tmp_path, '{"verify_encryption_accepted_risks": ["weak_tls", "plaintext_clients"]}')
+        assert report["summary"]["status"] == "amber", report["summary"]
+        assert any("plaintext login is accepted" in p and "plaintext_clients" in p for p in report["summary"]["problems"])
+        assert any("forward secrecy" in p and "weak_tls" in p for p in report["summary"]["problems"])
+        proc, report = encryption_report(tmp_path)
+        assert report["summary"]["status"] == "red", "without the declared opt-outs the same findings are red"
+    finally:
+        res = _converge()
+        assert res.returncode == 0, res.stdout[-3000:] + res.stderr[-2000:]
+        for h in cluster.values():
+            wait_synced(h)
+    for name in cluster:
+        assert _weak_lines(_scan(node_ip(name)).get(3306, ["missing"])) == []

@@ -25,9 +25,10 @@ def converge(*extra, inventory_extra=None):
 
 
 def snapshot(hosts):
-    """Our drop-in's checksum and the server's PID per node: any change or restart alters it."""
-    return {n: (h.check_output(f"sha256sum {DROPIN}"), h.check_output("systemctl show -p MainPID --value mariadb"))
-            for n, h in hosts.items()}
+    """Our drop-in's and the certificate files' checksums and the server's PID per node: any change or
+    restart alters it."""
+    return {n: (h.check_output(f"sha256sum {DROPIN} /etc/mysql/certs/*.pem"),
+                h.check_output("systemctl show -p MainPID --value mariadb")) for n, h in hosts.items()}
 
 
 @pytest.fixture(scope="module")
@@ -40,6 +41,22 @@ def hosts():
     (["mariadb_galera_wsrep_provider_options=gcache.size"], "'gcache.size' is not key=value"),
     (["mariadb_galera_bind_address=wrong.example"], "name wrong.example is not in the certificate"),
     (["mariadb_galera_tls_key=/etc/mysql/certs/missing-key.pem"], "missing-key.pem"),
+    # Secure defaults: a weakening without its named opt-out, and what no opt-out can make work.
+    (["mariadb_galera_require_secure_transport=false"], "add 'plaintext_clients' to the allow_insecure list"),
+    (['{"mariadb_galera_tls_versions": ["TLSv1.1", "TLSv1.2"]}'], "TLS versions TLSv1.1 are below TLS 1.2"),
+    (["mariadb_galera_gcomm_cipher=AES128-SHA"], "group-communication: cipher string 'AES128-SHA' admits suites"),
+    (["mariadb_galera_tls_cipher=NOT-A-SUITE", '{"mariadb_galera_allow_insecure": ["weak_tls"]}'],
+     "cipher string 'NOT-A-SUITE' selects no TLS 1.2 suite (no opt-out accepts this)"),
+    (['{"mariadb_galera_allow_insecure": ["everything"]}'], "mariadb_galera_allow_insecure"),
+    # A client certificate the cluster CA signed would be a cluster peer.
+    (["mariadb_galera_tls_client_cert=/etc/mysql/certs/server-cert.pem",
+      "mariadb_galera_tls_client_key=/etc/mysql/certs/server-key.pem"], "which it must not be"),
+    (["pki_byo=true", "pki_byo_ca_cert={{ pki_dir }}/ca.pem",
+      "pki_byo_cert={{ pki_dir }}/nodes/{{ inventory_hostname }}/server-cert.pem",
+      "pki_byo_key={{ pki_dir }}/nodes/{{ inventory_hostname }}/server-key.pem",
+      "pki_byo_client_cert={{ pki_dir }}/nodes/{{ inventory_hostname }}/server-cert.pem",
+      "pki_byo_client_key={{ pki_dir }}/nodes/{{ inventory_hostname }}/server-key.pem",
+      "pki_byo_client_ca_cert={{ pki_dir }}/ca.pem"], "pki_byo_client_cert: certificate"),
 ])
 def test_bad_input_stops_before_any_change(hosts, extra, cause):
     before = snapshot(hosts)

@@ -1,6 +1,7 @@
 """Certificate and CA rotation on the running encrypted cluster, with a client writing every 100 ms
-over TLS: zero failed writes, rows equal to acknowledged writes, no SST, no restart, size 3
-throughout, and afterwards every channel presents a certificate of the new CA."""
+over TLS: zero failed writes, rows equal to acknowledged writes, no SST; a leaf rotation restarts
+nothing, a CA rotation restarts each node once (galera cannot drop a trusted CA on reload), and
+afterwards every channel presents a certificate of the new CA and refuses the previous CAs."""
 import os
 import subprocess
 import sys
@@ -95,9 +96,9 @@ def rotate(cluster, table, *extra):
 
 def presented_issuer(host, port=4567):
     me = host.backend.get_hostname()
-    cmd = host.run(f"openssl s_client -connect {me}:{port} -CAfile {CERTS}/ca.pem -cert {CERTS}/client-cert.pem "
-                   f"-key {CERTS}/client-key.pem -verify_return_error -brief </dev/null 2>&1 >/dev/null; "
-                   f"openssl s_client -connect {me}:{port} -cert {CERTS}/client-cert.pem -key {CERTS}/client-key.pem "
+    cmd = host.run(f"openssl s_client -connect {me}:{port} -CAfile {CERTS}/ca.pem -cert {CERTS}/server-cert.pem "
+                   f"-key {CERTS}/server-key.pem -verify_return_error -brief </dev/null 2>&1 >/dev/null; "
+                   f"openssl s_client -connect {me}:{port} -cert {CERTS}/server-cert.pem -key {CERTS}/server-key.pem "
                    f"</dev/null 2>/dev/null | openssl x509 -noout -issuer -serial")
     return cmd.stdout
 
@@ -113,28 +114,101 @@ def test_leaf_rotation_reloads_without_restart(cluster):
         assert "Verification: OK" in out and new_serial in out, f"{n} port 4567 still presents the old certificate"
 
 
-def test_ca_rotation_reloads_without_restart(cluster):
+def _probe_cert(tmp_path, ca, ca_key, cn):
+    """A certificate signed by `ca`: what someone holding that CA's key could present."""
+    key, csr, cert = (str(tmp_path / f"{cn}.{ext}") for ext in ("key", "csr", "pem"))
+    subprocess.run(["openssl", "req", "-newkey", "rsa:2048", "-nodes", "-subj", f"/CN={cn}", "-keyout", key, "-out", csr],
+                   check=True, capture_output=True)
+    subprocess.run(["openssl", "x509", "-req", "-in", csr, "-CA", ca, "-CAkey", ca_key, "-days", "2", "-out", cert],
+                   check=True, capture_output=True)
+    return cert, key
+
+
+def _accepts(address, port, cert, key):
+    """From the host, TLS 1.2 (the server's verdict on our certificate is part of the handshake)."""
+    cmd = ["openssl", "s_client", "-tls1_2", "-connect", f"{address}:{port}", "-cert", cert, "-key", key]
+    if port == 3306:
+        cmd[2:2] = ["-starttls", "mysql"]
+    # Galera's greeting is binary; only the text of openssl's verdict matters.
+    res = subprocess.run(cmd, input=b"", capture_output=True, check=False, timeout=30)
+    return res.returncode == 0, (res.stdout[-300:] + res.stderr[-500:]).decode("utf-8", "replace")
+
+
+def test_ca_rotation_refuses_the_previous_ca_everywhere(cluster, tmp_path):
+    """CA rotation under a writer that fails over like an application behind a Galera-aware proxy:
+    0 failed writes, rows equal to acknowledged writes, no SST. Before: certificates of the current
+    cluster CA and client CA are accepted on 4567 and 3306 of every node (control). After: the same
+    certificates are refused on both ports of every node, since phase 4 found group communication
+    still trusting the old CA after the reloads and restarted each node once (rejoining by IST)."""
+    from writer import Writer, node_ip
+
+    names = sorted(cluster)
     old_ca = open(os.path.join(PKI_DIR, "ca.pem")).read()
-    elapsed = rotate(cluster, "ca_rot", "rotate_ca=true", '{"rotate_ca_common_name": "clustersec rotated CA"}')
-    print(f"CA rotation through reloads took {elapsed:.1f}s")
+    peer = _probe_cert(tmp_path, os.path.join(PKI_DIR, "ca.pem"), os.path.join(PKI_DIR, "ca-key.pem"), "old-peer")
+    client = _probe_cert(tmp_path, os.path.join(PKI_DIR, "client-ca.pem"), os.path.join(PKI_DIR, "client-ca-key.pem"),
+                         "old-client")
+    addresses = {n: node_ip(n) for n in names}
+    for n in names:
+        ok, out = _accepts(addresses[n], 4567, *peer)
+        assert ok, f"control: {n}:4567 refuses a certificate of the current cluster CA: {out}"
+        ok, out = _accepts(addresses[n], 3306, *client)
+        assert ok, f"control: {n}:3306 refuses a certificate of the current client CA: {out}"
+    sql(cluster[names[0]], "DROP TABLE IF EXISTS enc.ca_rot; CREATE TABLE enc.ca_rot (id INT PRIMARY KEY, v TEXT)")
+    since = cluster[names[0]].check_output("date '+%Y-%m-%d %H:%M:%S'")
+    before = pids(cluster)
+    writer = Writer(names, "writer", WRITER_PW, "enc.ca_rot",
+                    [os.path.join(PKI_DIR, "ca.pem"), os.path.join(PKI_DIR, "next", "ca.pem")])
+    writer.start()
+    time.sleep(1)
+    t0 = time.monotonic()
+    proc = run_playbook("rotate_certificates.yml", f"pki_dir={PKI_DIR}", "rotate_ca=true",
+                        '{"rotate_ca_common_name": "clustersec rotated CA"}')
+    elapsed = time.monotonic() - t0
+    time.sleep(1)
+    writer.stop.set()
+    writer.join(90)
+    assert proc.returncode == 0, proc.stdout[-4000:] + proc.stderr[-2000:]
+    print(f"CA rotation took {elapsed:.1f}s; {len(writer.acked)} writes, {writer.retried} retried on another node")
+    assert not writer.failed, f"writes no node committed: {writer.failed[:20]}"
+    assert len(writer.acked) > 20
+    assert sql(cluster[names[2]], "SELECT COUNT(*) FROM enc.ca_rot") == str(len(writer.acked))
     assert open(os.path.join(PKI_DIR, "ca.pem")).read() != old_ca
+    after = pids(cluster)
+    assert all(after[n] != before[n] for n in names), "phase 4 restarted no node: the old CA was assumed gone"
+    assert proc.stdout.count("still accepts previous-CA on group-communication") == len(names), proc.stdout[-3000:]
     for n, h in cluster.items():
+        log = h.check_output(f"journalctl -u mariadb --since '{since}' --no-pager -o cat")
+        assert "--role 'joiner'" not in log or "IST received" in log, f"{n} needed an SST"
+        assert status(h, "wsrep_cluster_size") == "3"
         assert "clustersec rotated CA" in h.check_output(f"openssl x509 -in {CERTS}/ca.pem -noout -subject")
-        assert h.check_output(f"grep -c 'BEGIN CERTIFICATE' {CERTS}/ca.pem") == "1", "old CA still trusted"
+        assert h.check_output(f"grep -c 'BEGIN CERTIFICATE' {CERTS}/ca.pem") == "1", "old CA still in ca.pem"
+        assert h.check_output(f"grep -c 'BEGIN CERTIFICATE' {CERTS}/client-ca.pem") == "1"
         out = presented_issuer(h)
         assert "Verification: OK" in out and "clustersec rotated CA" in out, out[-600:]
-        # The old CA no longer verifies what the node presents.
-        h.run_test(f"printf '%s' '{old_ca}' > /tmp/old-ca.pem")
-        me = h.backend.get_hostname()
-        bad = h.run(f"openssl s_client -connect {me}:4567 -CAfile /tmp/old-ca.pem -cert {CERTS}/client-cert.pem "
-                    f"-key {CERTS}/client-key.pem -verify_return_error -brief </dev/null 2>&1 >/dev/null")
-        assert bad.rc != 0 and "Verification: OK" not in bad.stdout
+        ok, out = _accepts(addresses[n], 4567, *peer)
+        assert not ok and "unknown ca" in out.lower(), f"{n}:4567 still accepts the previous cluster CA: {out}"
+        ok, out = _accepts(addresses[n], 3306, *client)
+        assert not ok and "unknown ca" in out.lower(), f"{n}:3306 still accepts the previous client CA: {out}"
+    # The controller keeps probe certificates of the previous CAs; the report presents them.
+    assert os.path.exists(os.path.join(PKI_DIR, "previous", "probe", "previous-ca-probe", "server-cert.pem"))
+
+
+def test_report_presents_the_previous_ca_and_it_is_refused(cluster, tmp_path):
+    from galera import encryption_report
+
+    proc, report = encryption_report(tmp_path, f"pki_dir={PKI_DIR}", "verify_encryption_strict=true")
+    assert proc.returncode == 0, proc.stdout[-3000:]
+    for name in cluster:
+        ch = {c["channel"]: c for c in report["nodes"][name]}
+        assert ch["group-communication"]["refused_certs"]["previous-CA"]["refused"] is True
+        assert ch["client-server"]["refused_certs"]["previous-client-CA"]["refused"] is True
+        assert cluster[name].run("test -e /run/clustersec-probe").rc != 0, "probe certificates left on the node"
 
 
 def serial_presented(host, port=4567):
     me = host.backend.get_hostname()
-    return host.check_output(f"openssl s_client -connect {me}:{port} -cert {CERTS}/client-cert.pem "
-                             f"-key {CERTS}/client-key.pem </dev/null 2>/dev/null | openssl x509 -noout -serial")
+    return host.check_output(f"openssl s_client -connect {me}:{port} -cert {CERTS}/server-cert.pem "
+                             f"-key {CERTS}/server-key.pem </dev/null 2>/dev/null | openssl x509 -noout -serial")
 
 
 def files_and_pids(hosts):
@@ -203,3 +277,38 @@ def test_killed_node_mid_rotation_stops_the_play_and_a_rerun_converges(cluster):
     for n, h in cluster.items():
         assert serial_presented(h) != old[n], f"{n} still presents its old certificate"
     assert sql(cluster[victim], "SELECT COUNT(*) FROM enc.fault") == "1"
+
+
+def _key_lines(path):
+    """The base64 body lines of a PEM key: any one of them in a log is a leak."""
+    return [ln.strip() for ln in open(path) if ln.strip() and not ln.startswith("-----")]
+
+
+def test_no_key_material_or_password_in_vvv_diff_output(cluster, tmp_path):
+    """The pki role (converge) and a CA rotation at -vvv --diff: no line of any key body on the
+    controller (current, previous, probe keys) or on the nodes appears in the output. Control: the same
+    grep finds a key line in a text that contains one."""
+    import glob
+
+    scen = os.environ["MOLECULE_SCENARIO_DIRECTORY"]
+    out = []
+    res = subprocess.run(["ansible-playbook", "-vvv", "--diff", "-i", os.environ["MOLECULE_INVENTORY_FILE"],
+                          os.path.join(scen, "converge.yml")], capture_output=True, text=True, check=False)
+    assert res.returncode == 0, res.stdout[-3000:] + res.stderr[-2000:]
+    out.append(res.stdout + res.stderr)
+    res = subprocess.run(["ansible-playbook", "-vvv", "--diff", "-i", os.environ["MOLECULE_INVENTORY_FILE"],
+                          os.path.join(os.environ["MOLECULE_PROJECT_DIRECTORY"], "playbooks", "rotate_certificates.yml"),
+                          "-e", f"pki_dir={PKI_DIR}", "-e", "rotate_ca=true"], capture_output=True, text=True, check=False)
+    assert res.returncode == 0, res.stdout[-3000:] + res.stderr[-2000:]
+    out.append(res.stdout + res.stderr)
+    text = "\n".join(out)
+    keys = glob.glob(os.path.join(PKI_DIR, "**", "*key.pem"), recursive=True)
+    assert len(keys) >= 8, keys
+    leaked = [(p, ln) for p in keys for ln in _key_lines(p) if len(ln) >= 40 and ln in text]
+    assert leaked == [], f"key material in the output: {leaked[:3]}"
+    for name in cluster:
+        body = subprocess.run(["podman", "exec", name, "cat", f"{CERTS}/server-key.pem"], capture_output=True,
+                              text=True, check=True).stdout
+        assert not [ln for ln in body.splitlines() if len(ln) >= 40 and not ln.startswith("-----") and ln in text]
+    control = _key_lines(keys[0])[1]
+    assert control in ("noise\n" + control + "\nnoise"), "control: the grep cannot find a key line"

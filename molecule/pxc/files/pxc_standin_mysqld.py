@@ -111,8 +111,9 @@ def parse_provider_options(text):
     return out
 
 
-def tls_contexts(ca, cert, key):
-    """(server, client) contexts of one node: its certificate and key, peers checked against the CA."""
+def tls_contexts(ca, cert, key, cipher=""):
+    """(server, client) contexts of one node: its certificate and key, peers checked against the CA;
+    socket.ssl_cipher is the OpenSSL cipher list of both (galera passes it to SSL_CTX_set_cipher_list)."""
     for path in (ca, cert, key):
         try:
             with open(path, "rb"):
@@ -127,8 +128,10 @@ def tls_contexts(ca, cert, key):
             ctx.load_cert_chain(cert, key)
             ctx.load_verify_locations(ca)
             ctx.verify_mode = ssl.CERT_REQUIRED
+            if cipher:
+                ctx.set_ciphers(cipher)
     except (ssl.SSLError, OSError) as exc:
-        raise Refused("cannot set up TLS with ca=%s cert=%s key=%s: %s" % (ca, cert, key, exc))
+        raise Refused("cannot set up TLS with ca=%s cert=%s key=%s cipher=%s: %s" % (ca, cert, key, cipher, exc))
     return server, client
 
 
@@ -178,7 +181,8 @@ class Node:
             files = dict((k, self.path_in_datadir(v)) for k, v in files.items())
             where = "wsrep_provider_options socket.ssl"
         try:
-            server, client = tls_contexts(files["ssl_ca"], files["ssl_cert"], files["ssl_key"])
+            server, client = tls_contexts(files["ssl_ca"], files["ssl_cert"], files["ssl_key"],
+                                          self.operator_provider_options.get("socket.ssl_cipher", ""))
         except Refused as exc:
             raise Refused("[WSREP] %s: %s" % (where, exc))
         with self.lock:
@@ -286,7 +290,8 @@ class Node:
         opts["socket.ssl"] = "YES" if self.server_ctx else "NO"
         if self.server_ctx:
             opts.update({"socket.ssl_ca": self.tls_files["ssl_ca"], "socket.ssl_cert": self.tls_files["ssl_cert"],
-                         "socket.ssl_key": self.tls_files["ssl_key"], "socket.ssl_cipher": "",
+                         "socket.ssl_key": self.tls_files["ssl_key"],
+                         "socket.ssl_cipher": self.operator_provider_options.get("socket.ssl_cipher", ""),
                          "socket.ssl_compression": "YES", "socket.ssl_reload": "1"})
         return "; ".join("%s = %s" % (k, opts[k]) for k in sorted(opts))
 

@@ -120,6 +120,30 @@ def test_standin_cluster_is_whole_and_encrypted(host):
     assert "socket.ssl = YES" in out
 
 
+def _handshake(host, cert, key):
+    me = host.backend.get_hostname()
+    return host.run(f"openssl s_client -tls1_2 -connect {me}:4567 -cert {cert} -key {key} </dev/null 2>&1 >/dev/null")
+
+
+def test_client_certificate_is_no_peer_and_only_profile_suites(host):
+    """The gcomm listener (with the role's socket.ssl_cipher) refuses the node's client certificate (client CA),
+    accepts its node certificate (control), and an outside scanner sees only forward-secret AEAD suites."""
+    certs = "/etc/mysql/certs"
+    refused = _handshake(host, f"{certs}/client-cert.pem", f"{certs}/client-key.pem")
+    assert refused.rc != 0 and "unknown ca" in refused.stdout.lower(), refused.stdout[-600:]
+    control = _handshake(host, f"{certs}/server-cert.pem", f"{certs}/server-key.pem")
+    assert control.rc == 0, control.stdout[-600:]
+    assert "socket.ssl_cipher = ECDHE+AESGCM:ECDHE+CHACHA20" in host.check_output(
+        "mysql -N -B -e 'SELECT @@wsrep_provider_options'")
+    me = host.backend.get_hostname()
+    address = subprocess.run(["podman", "exec", me, "hostname", "-I"], capture_output=True, text=True,
+                             check=True).stdout.split()[0]
+    scan = subprocess.run(["nmap", "-Pn", "-p", "4567", "--script", "ssl-enum-ciphers", address],
+                          capture_output=True, text=True, check=True).stdout
+    assert "TLS_ECDHE_RSA_WITH_AES_128_GCM_SHA256" in scan, scan
+    assert not re.search(r"TLSv1\.[01]:|_CBC_|TLS_RSA_WITH", scan), scan
+
+
 def test_standin_refuses_a_missing_certificate(host):
     """The stand-in itself refuses to start, as PXC does, when a file of the lookup is missing (checked with its
     --validate-config on a copy of the configuration, so the running server is not touched)."""

@@ -83,8 +83,8 @@ def test_automatic_sections_leave_sst_and_gcomm_to_pxc():
     assert mysqld['wsrep_cluster_address'] == 'gcomm://db1,db2,db3'
     assert 'wsrep_provider_options' not in mysqld
     assert 'sst' not in s
-    assert s['client'] == {'ssl-ca': CERTS + '/ca.pem', 'ssl-cert': CERTS + '/client-cert.pem',
-                           'ssl-key': CERTS + '/client-key.pem'}
+    # 3306 trusts only the cluster CA in automatic mode: the local tools present no client-CA certificate.
+    assert s['client'] == {'ssl-ca': CERTS + '/ca.pem'}
 
 
 def test_automatic_with_empty_paths_writes_no_ssl_options():

@@ -7,6 +7,7 @@ __metaclass__ = type
 
 import datetime
 import os
+import re
 import stat
 import subprocess
 
@@ -250,3 +251,27 @@ def test_client_cn_equal_to_a_ca_cn_refused(pki):
     with pytest.raises(X.X509Error, match="'test CA-client' equals the CA's CN"):
         issue(p)
     assert not (pki / 'nodes').exists()
+
+
+@pytest.mark.parametrize('node, message', [
+    ({'name': '../escaped', 'common_name': 'escaped'}, 'names a directory'),
+    ({'name': 'db 1', 'common_name': 'db1'}, 'names a directory'),
+    ({'name': '*.db.example.com'}, 'names a directory'),
+    ({'name': '..'}, 'names a directory'),
+    ({'name': 'n' * 60}, "'%s-client' has 67 characters" % ('n' * 60)),
+])
+def test_bad_node_input_refused_before_any_file(pki, node, message):
+    p = node_params(pki, nodes=[dict({'dns': [], 'ips': []}, **node)])
+    with pytest.raises(X.X509Error, match=re.escape(message)):
+        issue(p)
+    assert not (pki / 'nodes').exists() and not (pki.parent / 'escaped').exists()
+
+
+def test_empty_node_list_refused(pki):
+    with pytest.raises(X.X509Error, match='the list is empty'):
+        issue(node_params(pki, nodes=[]))
+
+
+def test_sixty_character_name_without_client_certificate_is_fine(pki):
+    result = issue(node_params(pki, nodes=[{'name': 'n' * 60, 'dns': [], 'ips': []}], client_certs=False))
+    assert result['n' * 60]['changed']

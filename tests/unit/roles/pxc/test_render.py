@@ -37,7 +37,7 @@ def comment(text):
 
 
 def _filters():
-    out = {'bool': CoreFilters().filters()['bool'], 'comment': comment}
+    out = dict(CoreFilters().filters(), comment=comment)
     for module in (WsrepFilters(), PxcFilters()):
         for name, func in module.filters().items():
             out['clustersec.mysql.' + name] = func
@@ -184,7 +184,8 @@ def test_datadir_variant_resolves_to_the_data_directory():
     from ansible_collections.clustersec.mysql.plugins.module_utils import pxc_config
     text, dummy = render('db1', VARIANTS['automatic_datadir'])
     parsed = _sections(text)
-    assert parsed['mysqld']['wsrep_provider_options'] == 'gcache.size=1G'
+    # Automatic mode: PXC sets socket.ssl/_ca/_cert/_key itself; the suite list is ours and survives.
+    assert parsed['mysqld']['wsrep_provider_options'] == 'gcache.size=1G; socket.ssl_cipher=ECDHE+AESGCM:ECDHE+CHACHA20'
     lookup = pxc_config.tls_lookup(parsed, '/var/lib/mysql')
     assert [lookup[k]['path'] for k in ('ca', 'cert', 'key')] == [
         '/var/lib/mysql/ca.pem', '/var/lib/mysql/server-cert.pem', '/var/lib/mysql/server-key.pem']
@@ -193,12 +194,14 @@ def test_datadir_variant_resolves_to_the_data_directory():
 def test_mixed_file_has_each_channels_own_files():
     text, dummy = render('db1', MIXED)
     parsed = _sections(text)
-    assert parsed['mysqld']['ssl-ca'] == '/etc/mysql/certs/ca.pem'
+    # Manual mode: 3306 trusts the client CA only; SST and group communication their own (cluster) CAs.
+    assert parsed['mysqld']['ssl-ca'] == '/etc/mysql/certs/client-ca.pem'
     assert parsed['sst']['ssl-ca'] == '/etc/mysql/sst/ca.pem' and parsed['sst']['encrypt'] == '4'
     # The one merge: the stale socket.ssl_ca is updated in place, the operator's keys keep their order.
     assert parsed['mysqld']['wsrep_provider_options'] == (
         'gcache.size=2G; socket.ssl_ca=/etc/mysql/gcomm/ca.pem; gcs.fc_limit=160; socket.ssl=yes; '
-        'socket.ssl_cert=/etc/mysql/gcomm/node.pem; socket.ssl_key=/etc/mysql/gcomm/node-key.pem')
+        'socket.ssl_cert=/etc/mysql/gcomm/node.pem; socket.ssl_key=/etc/mysql/gcomm/node-key.pem; '
+        'socket.ssl_cipher=ECDHE+AESGCM:ECDHE+CHACHA20')
 
 
 # ---------------------------------------------------------------- bad input through the role's own glue
