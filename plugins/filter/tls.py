@@ -7,16 +7,7 @@ __metaclass__ = type
 from ansible.errors import AnsibleFilterError
 
 from ansible_collections.clustersec.mysql.plugins.module_utils import tls_policy
-
-
-def _plain(value):
-    if isinstance(value, dict):
-        return dict((str(k), _plain(v)) for k, v in value.items())
-    if isinstance(value, (list, tuple)):
-        return [_plain(v) for v in value]
-    if isinstance(value, bool) or value is None or isinstance(value, (int, float)):
-        return value
-    return str(value)
+from ansible_collections.clustersec.mysql.plugins.module_utils.plain_data import plain as _plain
 
 
 def tls_policy_problems(settings, allowed=None):

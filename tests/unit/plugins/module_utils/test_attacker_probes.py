@@ -10,14 +10,13 @@ import hashlib
 import socket
 import ssl
 import struct
-import threading
 
 import pytest
 
 from ansible_collections.clustersec.mysql.plugins.module_utils import tls_policy, tls_probe
 from ansible_collections.clustersec.mysql.plugins.module_utils.encryption_report import AMBER, GREEN, RED, classify
 
-from .test_tls_probe import _greeting, _write_pki  # noqa: F401 -- shared loopback PKI helpers
+from .test_tls_probe import Loopback, _greeting, _write_pki  # noqa: F401 -- shared loopback helpers
 
 
 @pytest.fixture(scope='module')
@@ -27,44 +26,27 @@ def pki(tmp_path_factory):
             'old': _write_pki(tmp, 'old')}
 
 
-class TLSServer(object):
+class TLSServer(Loopback):
     """TLS from the first byte (galera-like) or after a MySQL SSLRequest, demanding a client
     certificate of `trust` (galera demands one; MariaDB checks one that is presented)."""
 
     def __init__(self, paths, trust, kind='tls', max_version=None, ciphers=None):
+        super(TLSServer, self).__init__(paths)
         self.kind = kind
-        self.ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
-        self.ctx.load_cert_chain(paths['cert'], paths['key'])
         self.ctx.load_verify_locations(cafile=trust)
         self.ctx.verify_mode = ssl.CERT_REQUIRED
         if max_version is not None:
             self.ctx.maximum_version = max_version
         if ciphers:
             self.ctx.set_ciphers(ciphers)
-        self.sock = socket.socket()
-        self.sock.bind(('127.0.0.1', 0))
-        self.sock.listen(5)
-        self.port = self.sock.getsockname()[1]
-        threading.Thread(target=self.serve, daemon=True).start()
+        self.start()
 
-    def serve(self):
-        while True:
-            try:
-                conn, dummy = self.sock.accept()
-            except OSError:
-                return
-            try:
-                conn.settimeout(5)
-                if self.kind == 'mysql':
-                    conn.sendall(_greeting(True))
-                    tls_probe.read_mysql_packet(conn)
-                with self.ctx.wrap_socket(conn, server_side=True) as tls:
-                    tls.recv(1)
-            except (OSError, ssl.SSLError, tls_probe.ProbeError):
-                pass
-
-    def close(self):
-        self.sock.close()
+    def handle(self, conn):
+        if self.kind == 'mysql':
+            conn.sendall(_greeting(True))
+            tls_probe.read_mysql_packet(conn)
+        with self.ctx.wrap_socket(conn, server_side=True) as tls:
+            tls.recv(1)
 
 
 @pytest.fixture
@@ -109,19 +91,14 @@ def test_weak_suites_refused_by_the_profile_and_seen_without_it(pki, servers):
 NONCE = b'abcdefghijklmnopqrst'
 
 
-class LoginServer(object):
+class LoginServer(Loopback):
     """MariaDB-like login: a locked account answers 4151 once the password was checked; with
     require_secure_transport a plain login gets 1045 (MariaDB) or 3159 (MySQL)."""
 
     def __init__(self, paths, password, require_tls, plain_code=1045):
+        super(LoginServer, self).__init__(paths)
         self.password, self.require_tls, self.plain_code = password, require_tls, plain_code
-        self.ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
-        self.ctx.load_cert_chain(paths['cert'], paths['key'])
-        self.sock = socket.socket()
-        self.sock.bind(('127.0.0.1', 0))
-        self.sock.listen(5)
-        self.port = self.sock.getsockname()[1]
-        threading.Thread(target=self.serve, daemon=True).start()
+        self.start()
 
     def expected(self):
         h1 = hashlib.sha1(self.password.encode()).digest()
@@ -133,35 +110,23 @@ class LoginServer(object):
         body = b'\xff' + struct.pack('<H', code) + b'#HY000' + msg.encode()
         return struct.pack('<I', len(body))[:3] + bytes([seq]) + body
 
-    def serve(self):
-        while True:
-            try:
-                conn, dummy = self.sock.accept()
-            except OSError:
-                return
-            try:
-                conn.settimeout(5)
-                conn.sendall(_greeting(True))
-                seq, payload = tls_probe.read_mysql_packet(conn)
-                caps = struct.unpack('<I', payload[:4])[0]
-                chan = conn
-                if caps & tls_probe.CLIENT_SSL and len(payload) == 32:
-                    chan = self.ctx.wrap_socket(conn, server_side=True)
-                    seq, payload = tls_probe.read_mysql_packet(chan)
-                user, dummy, rest = payload[32:].partition(b'\x00')
-                auth = rest[1:1 + rest[0]]
-                if chan is conn and self.require_tls:
-                    chan.sendall(self.error(seq + 1, self.plain_code, 'Access denied'))
-                elif auth == self.expected():
-                    chan.sendall(self.error(seq + 1, 4151, 'Access denied, this account is locked'))
-                else:
-                    chan.sendall(self.error(seq + 1, 1045, 'Access denied'))
-                chan.close()
-            except (OSError, ssl.SSLError, tls_probe.ProbeError):
-                pass
-
-    def close(self):
-        self.sock.close()
+    def handle(self, conn):
+        conn.sendall(_greeting(True))
+        seq, payload = tls_probe.read_mysql_packet(conn)
+        caps = struct.unpack('<I', payload[:4])[0]
+        chan = conn
+        if caps & tls_probe.CLIENT_SSL and len(payload) == 32:
+            chan = self.ctx.wrap_socket(conn, server_side=True)
+            seq, payload = tls_probe.read_mysql_packet(chan)
+        dummy, dummy2, rest = payload[32:].partition(b'\x00')
+        auth = rest[1:1 + rest[0]]
+        if chan is conn and self.require_tls:
+            chan.sendall(self.error(seq + 1, self.plain_code, 'Access denied'))
+        elif auth == self.expected():
+            chan.sendall(self.error(seq + 1, 4151, 'Access denied, this account is locked'))
+        else:
+            chan.sendall(self.error(seq + 1, 1045, 'Access denied'))
+        chan.close()
 
 
 def test_greeting_nonce_parsed_for_the_scramble():

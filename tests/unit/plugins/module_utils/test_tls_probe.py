@@ -69,19 +69,20 @@ def _greeting(with_ssl):
     return struct.pack('<I', len(body))[:3] + b'\x00' + body
 
 
-class Server(object):
-    """One-connection-at-a-time loopback server: 'tls', 'mysql' (TLS upgrade) or 'plain-mysql'."""
+class Loopback(object):
+    """A loopback server handling one connection at a time with handle(conn) in a thread."""
 
-    def __init__(self, kind, paths):
-        self.kind = kind
+    def __init__(self, paths):
         self.ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
         self.ctx.load_cert_chain(paths['cert'], paths['key'])
         self.sock = socket.socket()
         self.sock.bind(('127.0.0.1', 0))
         self.sock.listen(5)
         self.port = self.sock.getsockname()[1]
-        self.thread = threading.Thread(target=self.serve, daemon=True)
-        self.thread.start()
+
+    def start(self):
+        threading.Thread(target=self.serve, daemon=True).start()
+        return self
 
     def serve(self):
         while True:
@@ -90,20 +91,36 @@ class Server(object):
             except OSError:
                 return
             try:
-                if self.kind in ('mysql', 'plain-mysql'):
-                    conn.sendall(_greeting(self.kind == 'mysql'))
-                    if self.kind == 'plain-mysql':
-                        conn.recv(1024)
-                        conn.close()
-                        continue
-                    tls_probe.read_mysql_packet(conn)
-                with self.ctx.wrap_socket(conn, server_side=True) as tls:
-                    tls.recv(1)
+                conn.settimeout(5)
+                self.handle(conn)
             except (OSError, ssl.SSLError, tls_probe.ProbeError):
                 pass
 
+    def handle(self, conn):
+        raise NotImplementedError
+
     def close(self):
         self.sock.close()
+
+
+class Server(Loopback):
+    """'tls', 'mysql' (TLS upgrade) or 'plain-mysql'."""
+
+    def __init__(self, kind, paths):
+        super(Server, self).__init__(paths)
+        self.kind = kind
+        self.start()
+
+    def handle(self, conn):
+        if self.kind in ('mysql', 'plain-mysql'):
+            conn.sendall(_greeting(self.kind == 'mysql'))
+            if self.kind == 'plain-mysql':
+                conn.recv(1024)
+                conn.close()
+                return
+            tls_probe.read_mysql_packet(conn)
+        with self.ctx.wrap_socket(conn, server_side=True) as tls:
+            tls.recv(1)
 
 
 @pytest.fixture
