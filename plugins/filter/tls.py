@@ -19,6 +19,12 @@ def tls_policy_problems(settings, allowed=None):
         return ['%s (no opt-out accepts this)' % exc]
 
 
+def tls_override_problems(overrides, allowed=None, variable='config_overrides'):
+    if not isinstance(overrides, dict):
+        raise AnsibleFilterError('tls_override_problems expects a dict of sections, got %s' % type(overrides).__name__)
+    return tls_policy.override_problems(_plain(overrides), _plain(allowed or []), str(variable))
+
+
 def tls_secure_ciphers(dummy=None):
     return tls_policy.SECURE_CIPHERS
 
@@ -55,5 +61,6 @@ class FilterModule(object):
         return {
             'tls_policy_problems': tls_policy_problems,
             'tls_secure_ciphers': tls_secure_ciphers,
+            'tls_override_problems': tls_override_problems,
             'probe_accepted_certs': probe_accepted_certs,
         }

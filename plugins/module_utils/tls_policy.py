@@ -122,3 +122,62 @@ def settings_problems(settings, allowed=()):
     if unencrypted and 'unencrypted_channels' not in allowed:
         need('unencrypted_channels', 'TLS is off for %s' % ', '.join(unencrypted))
     return problems
+
+
+# Options of ours that an override must not replace: each has a role variable, which goes through
+# the checks above. Keys are compared the way my.cnf does (dashes and underscores alike).
+_OWNED = {
+    'mysqld': ('ssl_ca', 'ssl_cert', 'ssl_key', 'ssl_cipher', 'tls_version', 'require_secure_transport', 'ssl',
+               'skip_ssl', 'wsrep_provider_options', 'pxc_encrypt_cluster_traffic'),
+    'galera': ('wsrep_provider_options',),
+    'client': ('ssl_ca', 'ssl_cert', 'ssl_key', 'ssl'),
+    'client-mariadb': ('ssl',),
+    'sst': ('tca', 'tcert', 'tkey', 'ssl_ca', 'ssl_cert', 'ssl_key'),
+}
+
+
+def _norm(key):
+    return str(key).strip().lower().replace('-', '_')
+
+
+def override_problems(overrides, allowed=(), variable='config_overrides'):
+    """Problems of a {section: {key: value}} override dict that would weaken or replace our TLS settings.
+
+    Keys we own are refused outright (their role variable is the way to change them, checked above);
+    SST weakenings need an opt-out: ssl-mode DISABLED or an encrypt mode without certificate checks
+    (unencrypted_channels / weak_tls), socat options that switch verification off or pin a name
+    (weak_tls)."""
+    allowed = list(allowed or [])
+    out = []
+    for section, options in sorted((overrides or {}).items()):
+        sec = str(section).strip().lower()
+        if not isinstance(options, dict):
+            out.append('%s[%s] must be a dict of option: value' % (variable, section))
+            continue
+        owned = set(_norm(k) for k in _OWNED.get(sec, ()))
+        for key, value in sorted(options.items()):
+            name, text = _norm(key), str(value).strip().strip('"\'')
+            where = '%s[%s][%s]' % (variable, section, key)
+            if name in owned:
+                out.append('%s would replace a TLS setting of ours; set it through the role variable '
+                           '(no opt-out accepts this)' % where)
+            elif sec == 'sst' and name == 'ssl_mode' and text.upper() in ('DISABLED', 'PREFERRED', 'REQUIRED'):
+                if 'unencrypted_channels' not in allowed and text.upper() == 'DISABLED':
+                    out.append("%s=%s turns SST encryption off; add 'unencrypted_channels' to the allow_insecure "
+                               "list to accept it" % (where, text))
+                elif 'weak_tls' not in allowed and text.upper() != 'DISABLED':
+                    out.append("%s=%s does not verify the peer's certificate; add 'weak_tls' to the allow_insecure "
+                               "list to accept it" % (where, text))
+            elif sec == 'sst' and name == 'encrypt' and text != '4':
+                opt_out = 'unencrypted_channels' if text == '0' else 'weak_tls'
+                if opt_out not in allowed:
+                    out.append("%s=%s is weaker than encrypt=4 (certificate, key and CA checked); add '%s' to the "
+                               "allow_insecure list to accept it" % (where, text, opt_out))
+            elif sec == 'sst' and name == 'sockopt':
+                opts = [o.strip().lower() for o in text.split(',')]
+                risky = [o for o in opts if o in ('verify=0', 'verify=false') or o.startswith('commonname=')
+                         or o.startswith('cipher=')]
+                if risky and 'weak_tls' not in allowed:
+                    out.append("%s contains %s (peer verification or suites of ours); add 'weak_tls' to the "
+                               "allow_insecure list to accept it" % (where, ', '.join(risky)))
+    return out

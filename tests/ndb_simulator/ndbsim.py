@@ -352,6 +352,23 @@ def _fail(message):
 
 # --- ndb_mgm --------------------------------------------------------------------------------
 
+def _write_history(commands):
+    """Without -e, real ndb_mgm (storage/ndb/src/mgmclient/main.cpp) keeps readline history in
+    $NDB_MGM_HISTFILE, else $HOME/.ndb_mgm_history, written at exit to <file>.TMP and renamed over
+    it; every line read is added, so a password typed into a command lands there."""
+    path = os.environ.get('NDB_MGM_HISTFILE') or (
+        os.path.join(os.environ['HOME'], '.ndb_mgm_history') if os.environ.get('HOME') else None)
+    if not path:
+        return
+    old = []
+    if os.path.exists(path):
+        with open(path) as f:
+            old = f.read().splitlines()
+    with open(path + '.TMP', 'w') as f:
+        f.write('\n'.join(old + commands) + '\n')
+    os.rename(path + '.TMP', path)
+
+
 def main_ndb_mgm(argv):
     opts = _options(argv[1:], {'-e': 'execute', '--execute': 'execute', '-c': 'ndb-connectstring',
                                '--ndb-connectstring': 'ndb-connectstring', '--connect-string': 'ndb-connectstring',
@@ -365,6 +382,7 @@ def main_ndb_mgm(argv):
     else:
         stdin_data = sys.stdin.buffer.read()
         commands = [c for c in stdin_data.decode('ascii', 'replace').splitlines() if c.strip()]
+        _write_history(commands)
     state = read_state()
     record = {'argv': argv, 'commands': [_redact(c) for c in commands]}
     record.update(stdin_fields(stdin_data))

@@ -48,6 +48,13 @@ class Cluster(object):
         self.inventory = os.path.join(self.base, 'inventory.yml')
         self.write_inventory()
 
+    @property
+    def home(self):
+        path = os.path.join(self.base, 'home')
+        if not os.path.isdir(path):
+            os.makedirs(path, 0o700)
+        return path
+
     def host(self, node_id):
         return 'data%d' % (node_id - 1)
 
@@ -105,6 +112,8 @@ class Cluster(object):
         env.update({
             'NDBSIM_STATE': self.state,
             'NDBSIM_START_DELAY': '0.3',
+            # ndb_mgm writes its history under HOME: the test looks there, and keeps the user's own clean.
+            'HOME': self.home,
             'PATH': VENV_BIN + os.pathsep + env.get('PATH', ''),
             'ANSIBLE_COLLECTIONS_PATH': collections_path(),
             'ANSIBLE_LOCAL_TEMP': os.path.join(self.base, 'ansible-tmp'),

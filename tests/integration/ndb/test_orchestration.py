@@ -15,6 +15,7 @@ import concurrent.futures
 import hashlib
 import os
 import stat
+import subprocess
 import sys
 
 import pytest
@@ -253,6 +254,24 @@ def test_encrypted_backup_password_only_on_stdin(cluster, mode):
     assert not any(BACKUP_PASSWORD in a for a in mgm[0]['argv'])
     assert ('--backup-password-from-stdin' in mgm[0]['argv']) == (mode == 'password_stdin')
     assert 'backup %d (encrypted)' % backups[0]['backup_id'] in out
+    # ndb_mgm reading commands keeps a history file: the role points it at a private file it removes.
+    leftovers = []
+    for dirpath, dummy, files in os.walk(cluster.home):
+        for name in files:
+            with open(os.path.join(dirpath, name), errors='replace') as f:
+                if BACKUP_PASSWORD in f.read():
+                    leftovers.append(os.path.join(dirpath, name))
+    assert leftovers == [], leftovers
+    assert not os.path.exists(os.path.join(cluster.home, '.ndb_mgm_history'))
+
+
+def test_control_ndb_mgm_history_keeps_a_typed_password(cluster, tmp_path):
+    """Control for the check above: the simulated ndb_mgm, like the real one, writes a password typed
+    on its standard input to $HOME/.ndb_mgm_history."""
+    env = dict(cluster.env(), HOME=str(tmp_path))
+    subprocess.run([os.path.join(harness.SIM_BIN, 'ndb_mgm')], input=b'START BACKUP ENCRYPT PASSWORD="x-control"\nexit\n',
+                   env=env, capture_output=True, check=False)
+    assert 'x-control' in (tmp_path / '.ndb_mgm_history').read_text()
 
 
 def test_status_table(cluster):

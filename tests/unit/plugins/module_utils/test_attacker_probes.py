@@ -224,3 +224,35 @@ def test_policy_refuses_what_no_opt_out_can_fix(settings):
 def test_policy_refuses_unknown_opt_out():
     with pytest.raises(tls_policy.PolicyError, match='unknown opt-out'):
         tls_policy.settings_problems({}, ['plaintext'])
+
+
+@pytest.mark.parametrize('overrides, opt_out', [
+    ({'sst': {'ssl-mode': 'DISABLED'}}, 'unencrypted_channels'),
+    ({'sst': {'ssl-mode': 'REQUIRED'}}, 'weak_tls'),
+    ({'sst': {'encrypt': 3}}, 'weak_tls'),
+    ({'sst': {'encrypt': '0'}}, 'unencrypted_channels'),
+    ({'sst': {'sockopt': '"verify=0"'}}, 'weak_tls'),
+    ({'sst': {'sockopt': 'pf=ip4,commonname=db1'}}, 'weak_tls'),
+])
+def test_overrides_that_weaken_sst_need_their_opt_out(overrides, opt_out):
+    problems = tls_policy.override_problems(overrides)
+    assert len(problems) == 1 and opt_out in problems[0], problems
+    assert tls_policy.override_problems(overrides, [opt_out]) == []
+
+
+@pytest.mark.parametrize('overrides', [
+    {'mysqld': {'wsrep_provider_options': 'socket.ssl=no'}},
+    {'galera': {'wsrep-provider-options': 'socket.ssl=no'}},
+    {'mysqld': {'require-secure-transport': 'OFF'}},
+    {'mysqld': {'ssl_cipher': 'ALL'}},
+    {'client': {'ssl-ca': '/tmp/other.pem'}},
+    {'sst': {'tca': '/tmp/other.pem'}},
+])
+def test_overrides_of_our_tls_keys_refused_whatever_the_opt_outs(overrides):
+    problems = tls_policy.override_problems(overrides, list(tls_policy.OPT_OUTS))
+    assert len(problems) == 1 and 'no opt-out accepts this' in problems[0]
+
+
+def test_harmless_overrides_pass():
+    assert tls_policy.override_problems({'mysqld': {'max_connections': 500}, 'sst': {'encrypt': 4,
+                                         'sockopt': 'pf=ip4', 'inno-backup-opts': '--parallel=4'}}) == []
