@@ -1,0 +1,72 @@
+# -*- coding: utf-8 -*-
+# GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
+"""The pki role run for real on local hosts (connection local, files under a temporary directory):
+inputs that must stop it before anything is written, and --check on an empty pki_dir."""
+
+from __future__ import (absolute_import, division, print_function)
+__metaclass__ = type
+
+import json
+import os
+import re
+import subprocess
+import sys
+
+import yaml
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+sys.path.insert(0, os.path.join(HERE, '..', 'ndb'))
+import harness  # noqa: E402  -- collections_path()
+
+VENV_BIN = os.path.dirname(sys.executable)
+
+
+def run(tmp_path, extra=None, check=False, hosts=None):
+    hosts = hosts or {'db1': {'ansible_host': '10.1.2.3'}, 'db2': {'ansible_host': '10.1.2.4'}}
+    inv = tmp_path / 'inventory.yml'
+    for h in hosts.values():
+        h.update({'ansible_connection': 'local', 'ansible_python_interpreter': sys.executable,
+                  'pki_remote_dir': str(tmp_path / 'remote' / '{{ inventory_hostname }}')})
+    inv.write_text(yaml.safe_dump({'all': {'children': {'db': {'hosts': hosts}}}}))
+    play = tmp_path / 'play.yml'
+    play.write_text(yaml.safe_dump([{
+        'name': 'pki', 'hosts': 'db', 'gather_facts': False,
+        'vars': {'pki_dir': str(tmp_path / 'pki'), 'pki_owner': 'root', 'pki_group': 'root'},
+        'roles': [{'role': 'clustersec.mysql.pki'}],
+        'post_tasks': [{'name': 'Show the names', 'ansible.builtin.debug': {'msg': 'NODE {{ __pki_node | to_json }}'}}],
+    }]))
+    cmd = [os.path.join(VENV_BIN, 'ansible-playbook'), '-i', str(inv), str(play)]
+    if check:
+        cmd.append('--check')
+    if extra:
+        cmd += ['-e', json.dumps(extra)]
+    env = dict(os.environ, ANSIBLE_COLLECTIONS_PATH=harness.collections_path(), ANSIBLE_NOCOLOR='1',
+               ANSIBLE_LOCAL_TEMP=str(tmp_path / 'tmp'), ANSIBLE_DEPRECATION_WARNINGS='False')
+    proc = subprocess.run(cmd, env=env, capture_output=True, text=True, check=False, timeout=300)
+    return proc.returncode, proc.stdout + proc.stderr
+
+
+def test_ansible_host_address_becomes_an_ip_san(tmp_path):
+    rc, out = run(tmp_path)
+    assert rc == 0, out[-3000:]
+    text = subprocess.run(['openssl', 'x509', '-noout', '-ext', 'subjectAltName', '-in',
+                           str(tmp_path / 'pki' / 'nodes' / 'db1' / 'server-cert.pem')],
+                          capture_output=True, text=True, check=True).stdout
+    assert 'IP Address:10.1.2.3' in text, text
+    # Control: a host name in ansible_host is no IP SAN (it would be a DNS name, covered by dns).
+    rc, out = run(tmp_path, hosts={'db1': {'ansible_host': 'db1.example'}})
+    assert rc == 0 and re.search(r'ips\W+: \[\]', out), out[-2000:]
+
+
+def test_ca_name_equal_to_a_node_name_refused_before_any_file(tmp_path):
+    rc, out = run(tmp_path, {'pki_ca_common_name': 'db2'})
+    assert rc != 0 and 'db2: pki_ca_common_name' in out and 'Nothing was written' in out, out[-3000:]
+    assert not (tmp_path / 'pki' / 'ca.pem').exists() and not (tmp_path / 'remote').exists()
+
+
+def test_check_mode_on_an_empty_pki_dir_runs_to_the_end_and_writes_nothing(tmp_path):
+    rc, out = run(tmp_path, check=True)
+    assert rc == 0, out[-3000:]
+    assert 'a real run creates it and issues certificates for db1, db2' in out
+    assert not (tmp_path / 'pki').exists() or not any((tmp_path / 'pki').iterdir())
+    assert not (tmp_path / 'remote').exists() or not list((tmp_path / 'remote').rglob('*.pem'))
