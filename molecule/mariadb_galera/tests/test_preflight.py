@@ -57,6 +57,13 @@ def hosts():
       "pki_byo_client_cert={{ pki_dir }}/nodes/{{ inventory_hostname }}/server-cert.pem",
       "pki_byo_client_key={{ pki_dir }}/nodes/{{ inventory_hostname }}/server-key.pem",
       "pki_byo_client_ca_cert={{ pki_dir }}/ca.pem"], "pki_byo_client_cert: certificate"),
+    # Overrides must not replace or weaken our TLS settings.
+    (['{"mariadb_galera_config_overrides": {"sst": {"ssl-mode": "DISABLED"}}}'],
+     "mariadb_galera_config_overrides[sst][ssl-mode]=DISABLED turns SST encryption off"),
+    (['{"mariadb_galera_config_overrides": {"sst": {"encrypt": 3}}}'], "[sst][encrypt]=3 is weaker than encrypt=4"),
+    (['{"mariadb_galera_config_overrides": {"mysqld": {"wsrep_provider_options": "socket.ssl=no"}}}'],
+     "would replace a TLS setting of ours"),
+    (['{"mariadb_galera_config_overrides": {"sst": {"sockopt": "verify=0"}}}'], "contains verify=0"),
 ])
 def test_bad_input_stops_before_any_change(hosts, extra, cause):
     before = snapshot(hosts)
@@ -85,4 +92,23 @@ def test_nodes_with_different_cas_refused(hosts):
     out = proc.stdout + proc.stderr
     assert proc.returncode != 0
     assert "do not share one CA" in out or "chain does not verify" in out, out[-3000:]
+    assert after == before
+
+
+def test_rsync_sst_without_a_stunnel_command_refused(hosts):
+    """MariaDB's rsync SST runs 'stunnel' by that name and sends plaintext without it; a node with only
+    stunnel4 is refused, naming the node, and the other nodes report no false second cause."""
+    last = sorted(hosts)[-1]
+    h = hosts[last]
+    h.run_test("mv /usr/bin/stunnel /usr/bin/stunnel.moved && command -v stunnel4")
+    before = snapshot(hosts)
+    try:
+        proc = converge("sst_method=rsync")
+        after = snapshot(hosts)
+    finally:
+        h.run_test("mv /usr/bin/stunnel.moved /usr/bin/stunnel")
+    out = proc.stdout + proc.stderr
+    assert proc.returncode != 0
+    assert f"{last}: SST method rsync needs stunnel" in out, out[-3000:]
+    assert "do not share one CA" not in out, "a false second cause"
     assert after == before

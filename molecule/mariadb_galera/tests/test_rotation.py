@@ -2,6 +2,7 @@
 over TLS: zero failed writes, rows equal to acknowledged writes, no SST; a leaf rotation restarts
 nothing, a CA rotation restarts each node once (galera cannot drop a trusted CA on reload), and
 afterwards every channel presents a certificate of the new CA and refuses the previous CAs."""
+import json
 import os
 import re
 import subprocess
@@ -315,3 +316,37 @@ def test_no_key_material_or_password_in_vvv_diff_output(cluster, tmp_path):
         assert not [ln for ln in body.splitlines() if len(ln) >= 40 and not ln.startswith("-----") and ln in text]
     control = _key_lines(keys[0])[1]
     assert control in ("noise\n" + control + "\nnoise"), "control: the grep cannot find a key line"
+
+
+def test_rotation_keeps_a_protected_ca_protected_and_uses_the_pki_settings(cluster, tmp_path):
+    """CA rotation from a pki_dir whose CA keys are passphrase-protected, with ECDSA node keys and a
+    400-day validity set as pki role settings: the new CA keys are stored encrypted, the node
+    certificates follow the settings, the cluster ends on the new CAs. (The molecule pki_dir then
+    takes the rotated set so later runs stay consistent.)"""
+    import shutil
+
+    work = tmp_path / "pki"
+    shutil.copytree(PKI_DIR, work)
+    secret = "ca-" + uuid.uuid4().hex[:16]
+    for name in ("ca-key.pem", "client-ca-key.pem"):
+        subprocess.run(["openssl", "pkey", "-in", str(work / name), "-aes256", "-passout", f"pass:{secret}",
+                        "-out", str(work / name)], check=True, capture_output=True)
+    proc = subprocess.run(["ansible-playbook", "-i", os.environ["MOLECULE_INVENTORY_FILE"],
+                           os.path.join(os.environ["MOLECULE_PROJECT_DIRECTORY"], "playbooks", "rotate_certificates.yml"),
+                           "-e", f"pki_dir={work}", "-e", "rotate_ca=true", "-e",
+                           json.dumps({"pki_ca_passphrase": secret, "pki_key_type": "ecdsa", "pki_valid_days": 400})],
+                          capture_output=True, text=True, check=False)
+    assert proc.returncode == 0, proc.stdout[-4000:] + proc.stderr[-2000:]
+    assert secret not in proc.stdout + proc.stderr
+    for name in ("ca-key.pem", "client-ca-key.pem"):
+        assert "ENCRYPTED PRIVATE KEY" in (work / name).read_text(), f"{name} is stored unencrypted"
+        assert subprocess.run(["openssl", "pkey", "-in", str(work / name), "-passin", "pass:wrong", "-noout"],
+                              capture_output=True, check=False).returncode != 0
+    for n, h in cluster.items():
+        text = h.check_output(f"openssl x509 -in {CERTS}/server-cert.pem -noout -text")
+        assert "id-ecPublicKey" in text, f"{n}: node key is not ECDSA"
+        days = h.check_output(f"openssl x509 -in {CERTS}/server-cert.pem -noout -checkend {401 * 86400} || true")
+        assert "will expire" in days, f"{n}: validity is not the pki setting of 400 days"
+        assert status(h, "wsrep_cluster_size") == "3"
+    shutil.rmtree(PKI_DIR)
+    shutil.copytree(work, PKI_DIR)
