@@ -329,8 +329,10 @@ def test_rotation_keeps_a_protected_ca_protected_and_uses_the_pki_settings(clust
     shutil.copytree(PKI_DIR, work)
     secret = "ca-" + uuid.uuid4().hex[:16]
     for name in ("ca-key.pem", "client-ca-key.pem"):
-        subprocess.run(["openssl", "pkey", "-in", str(work / name), "-aes256", "-passout", f"pass:{secret}",
-                        "-out", str(work / name)], check=True, capture_output=True)
+        plain = work / name
+        subprocess.run(["openssl", "pkey", "-in", str(plain), "-aes256", "-passout", f"pass:{secret}",
+                        "-out", str(plain) + ".enc"], check=True, capture_output=True)
+        os.replace(str(plain) + ".enc", str(plain))
     proc = subprocess.run(["ansible-playbook", "-i", os.environ["MOLECULE_INVENTORY_FILE"],
                            os.path.join(os.environ["MOLECULE_PROJECT_DIRECTORY"], "playbooks", "rotate_certificates.yml"),
                            "-e", f"pki_dir={work}", "-e", "rotate_ca=true", "-e",
