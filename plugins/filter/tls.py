@@ -25,10 +25,6 @@ def tls_override_problems(overrides, allowed=None, variable='config_overrides'):
     return tls_policy.override_problems(_plain(overrides), _plain(allowed or []), str(variable))
 
 
-def tls_secure_ciphers(dummy=None):
-    return tls_policy.SECURE_CIPHERS
-
-
 def probe_accepted_certs(probe, strict_channels=None):
     """From a channel_probe result: the certificates that were not proven refused, one line each.
 
@@ -60,7 +56,6 @@ class FilterModule(object):
     def filters(self):
         return {
             'tls_policy_problems': tls_policy_problems,
-            'tls_secure_ciphers': tls_secure_ciphers,
             'tls_override_problems': tls_override_problems,
             'probe_accepted_certs': probe_accepted_certs,
         }

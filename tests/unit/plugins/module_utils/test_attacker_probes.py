@@ -256,3 +256,14 @@ def test_overrides_of_our_tls_keys_refused_whatever_the_opt_outs(overrides):
 def test_harmless_overrides_pass():
     assert tls_policy.override_problems({'mysqld': {'max_connections': 500}, 'sst': {'encrypt': 4,
                                          'sockopt': 'pf=ip4', 'inno-backup-opts': '--parallel=4'}}) == []
+
+
+@pytest.mark.parametrize('defaults, key', [('roles/mariadb_galera/defaults/main.yml', 'mariadb_galera_tls_cipher'),
+                                           ('roles/pxc/defaults/main.yml', 'pxc_tls_cipher')])
+def test_role_defaults_are_the_profile(defaults, key):
+    """The roles state the profile as a literal (it shows in their argument specs); it must be this one."""
+    import os
+    import yaml
+    root = os.path.join(os.path.dirname(os.path.abspath(__file__)), '..', '..', '..', '..')
+    with open(os.path.join(root, defaults)) as f:
+        assert yaml.safe_load(f)[key] == tls_policy.SECURE_CIPHERS
