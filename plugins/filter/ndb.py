@@ -5,41 +5,57 @@ from __future__ import (absolute_import, division, print_function)
 __metaclass__ = type
 
 from ansible.errors import AnsibleFilterError
+from ansible.module_utils.parsing.convert_bool import boolean
 
-from ansible_collections.clustersec.mysql.plugins.module_utils import ndb
+from ansible_collections.clustersec.mysql.plugins.module_utils import ndb_config, ndb_output, ndb_password, ndb_restart
+from ansible_collections.clustersec.mysql.plugins.module_utils.ndb_error import NdbError
+from ansible_collections.clustersec.mysql.plugins.module_utils.ndb_status import status_table
 
 
 def ndb_password_problems(password, kind='filesystem', name='password', encoding='plain'):
     try:
-        return ndb.password_problems(password, kind=kind, name=name, encoding=encoding)
-    except ndb.NdbError as exc:
+        return ndb_password.password_problems(password, kind=kind, name=name, encoding=encoding)
+    except NdbError as exc:
         raise AnsibleFilterError(str(exc))
 
 
 def ndb_password_hex(secret):
     try:
-        return ndb.hexify(secret)
-    except ndb.NdbError as exc:
+        return ndb_password.hexify(secret)
+    except NdbError as exc:
         raise AnsibleFilterError(str(exc))
 
 
 def ndb_config_nodes(hostvars, mgmd_hosts=None, data_hosts=None, api_hosts=None, defaults=None):
     try:
-        return ndb.build_config_nodes(mgmd_hosts, data_hosts, api_hosts, hostvars, defaults)
-    except ndb.NdbError as exc:
+        return ndb_config.build_config_nodes(mgmd_hosts, data_hosts, api_hosts, hostvars, defaults)
+    except NdbError as exc:
         raise AnsibleFilterError(str(exc))
 
 
 def ndb_config_problems(nodes, replicas=2, overrides=None):
-    return ndb.config_problems(nodes or [], replicas, overrides)
+    return ndb_config.config_problems(nodes or [], replicas, overrides)
 
 
 def ndb_config_values(text):
-    return ndb.parse_config_values(text)
+    return ndb_output.parse_config_values(text)
+
+
+def ndb_backup_result(text):
+    return ndb_output.parse_backup_output(text)
+
+
+def ndb_restart_problems(nodes, replicas, backup_confirmed=False):
+    try:
+        confirmed = boolean(backup_confirmed, strict=True)
+    except TypeError:
+        raise AnsibleFilterError("ndb_restart_problems: backup_confirmed must be a boolean, got '%s'" % backup_confirmed)
+    data = [n for n in nodes or [] if n.get('type', 'data') == 'data']
+    return ndb_restart.restart_problems(data, replicas, confirmed)
 
 
 def ndb_tde_status_table(rows):
-    return ndb.status_table(rows or [])
+    return status_table(rows or [])
 
 
 class FilterModule(object):
@@ -50,5 +66,7 @@ class FilterModule(object):
             'ndb_config_nodes': ndb_config_nodes,
             'ndb_config_problems': ndb_config_problems,
             'ndb_config_values': ndb_config_values,
+            'ndb_backup_result': ndb_backup_result,
+            'ndb_restart_problems': ndb_restart_problems,
             'ndb_tde_status_table': ndb_tde_status_table,
         }

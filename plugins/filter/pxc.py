@@ -6,7 +6,7 @@ __metaclass__ = type
 
 from ansible.errors import AnsibleFilterError
 
-from ansible_collections.clustersec.mysql.plugins.module_utils import pxc_config
+from ansible_collections.clustersec.mysql.plugins.module_utils import pxc_sections as _pxc
 from ansible_collections.clustersec.mysql.plugins.module_utils.plain_data import plain as _plain
 
 
@@ -14,7 +14,7 @@ def pxc_sections(settings):
     if not isinstance(settings, dict):
         raise AnsibleFilterError('pxc_sections expects a dict of settings, got %s' % type(settings).__name__)
     try:
-        return pxc_config.build_sections(_plain(settings))
+        return _pxc.build_sections(_plain(settings))
     except ValueError as exc:
         raise AnsibleFilterError(str(exc))
 
@@ -22,14 +22,14 @@ def pxc_sections(settings):
 def pxc_problems(settings):
     if not isinstance(settings, dict):
         raise AnsibleFilterError('pxc_problems expects a dict of settings, got %s' % type(settings).__name__)
-    return pxc_config.problems(_plain(settings))
+    return _pxc.problems(_plain(settings))
 
 
 def pxc_keyring_problems(sections_by_host):
     if not isinstance(sections_by_host, dict):
         raise AnsibleFilterError('pxc_keyring_problems expects a dict of host to sections, got %s'
                                  % type(sections_by_host).__name__)
-    return pxc_config.keyring_problems(_plain(sections_by_host))
+    return _pxc.keyring_problems(_plain(sections_by_host))
 
 
 class FilterModule(object):

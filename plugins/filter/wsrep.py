@@ -5,6 +5,7 @@ from __future__ import (absolute_import, division, print_function)
 __metaclass__ = type
 
 from ansible.errors import AnsibleFilterError
+from ansible.module_utils.parsing.convert_bool import boolean
 
 from ansible_collections.clustersec.mysql.plugins.module_utils import wsrep_options
 
@@ -23,9 +24,31 @@ def wsrep_options_parse(options):
         raise AnsibleFilterError(str(exc))
 
 
+def wsrep_tls_enabled(options):
+    if options is not None and not isinstance(options, str):
+        raise AnsibleFilterError('wsrep_tls_enabled expects a wsrep_provider_options string, got %s'
+                                 % type(options).__name__)
+    return wsrep_options.tls_enabled(options)
+
+
+def _switch(name, value):
+    """A switch as Ansible may hand it over: bool, or 'yes'/'false'/... from the command line (never truthy text)."""
+    try:
+        return boolean(value, strict=True)
+    except TypeError:
+        raise AnsibleFilterError("wsrep_ssl_options: %s must be a boolean, got '%s'" % (name, value))
+
+
+def wsrep_ssl_options(ca, cert, key, enabled=True, dynamic=False, cipher=None):
+    return wsrep_options.galera_ssl_options(ca, cert, key, enabled=_switch('enabled', enabled),
+                                            dynamic=_switch('dynamic', dynamic), cipher=cipher)
+
+
 class FilterModule(object):
     def filters(self):
         return {
             'wsrep_options_merge': wsrep_options_merge,
             'wsrep_options_parse': wsrep_options_parse,
+            'wsrep_ssl_options': wsrep_ssl_options,
+            'wsrep_tls_enabled': wsrep_tls_enabled,
         }

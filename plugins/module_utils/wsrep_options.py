@@ -1,6 +1,6 @@
 # -*- coding: utf-8 -*-
 # GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
-"""wsrep_provider_options: parse, merge our socket.ssl* keys in, and serialise back.
+"""wsrep_provider_options: parse, merge our socket.ssl* keys in, serialise back, and read whether TLS is on.
 
 Only our keys change; every other option the operator set keeps its value and its place.
 """
@@ -9,6 +9,8 @@ from __future__ import (absolute_import, division, print_function)
 __metaclass__ = type
 
 import re
+
+from ansible_collections.clustersec.mysql.plugins.module_utils.mycnf import truthy
 
 _KEY = re.compile(r'^[A-Za-z0-9_.]+$')
 
@@ -82,3 +84,20 @@ def galera_ssl_options(ca, cert, key, enabled=True, dynamic=False, cipher=None):
     if dynamic:
         opts['socket.dynamic'] = 'yes'
     return opts
+
+
+def tls_enabled(options):
+    """Whether wsrep_provider_options turn group-communication TLS on: socket.ssl, else a certificate and key given.
+
+    Accepts the configured form (key=value;...) and the running form (key = value; ...) of SHOW VARIABLES, and
+    is lenient where parse() is strict: it reads what a server runs with, which is not ours to refuse.
+    """
+    opts = {}
+    for fragment in (options or '').split(';'):
+        if '=' in fragment:
+            key, value = fragment.split('=', 1)
+            opts[key.strip().lower()] = value.strip()
+    explicit = truthy(opts.get('socket.ssl'))
+    if explicit is not None:
+        return explicit
+    return bool(opts.get('socket.ssl_cert') and opts.get('socket.ssl_key'))

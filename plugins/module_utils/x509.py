@@ -1,44 +1,33 @@
 # -*- coding: utf-8 -*-
 # GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
-"""CA and node certificates on the `cryptography` library: create, adopt, decide when to reissue,
-and check the files a node uses. Plain functions so they are unit-testable without Ansible."""
+"""CA and node certificates on the `cryptography` library: keys, files, and building certificates.
+
+What a certificate says and whether it is still good (facts, reissue reasons, checks of a node's files) is in
+x509_checks; the input checks that need no library are in x509_input. Plain functions so they are
+unit-testable without Ansible.
+"""
 
 from __future__ import (absolute_import, division, print_function)
 __metaclass__ = type
 
 import datetime
-import grp
-import ipaddress
 import os
-import pwd
 import re
-import stat
 import tempfile
+
+from ansible_collections.clustersec.mysql.plugins.module_utils.x509_input import (
+    SUBJECT_FIELDS, X509Error, validate_days, validate_key_spec)
 
 try:
     from cryptography import x509
-    from cryptography.exceptions import InvalidSignature
     from cryptography.hazmat.primitives import hashes, serialization
-    from cryptography.hazmat.primitives.asymmetric import ec, padding, rsa
+    from cryptography.hazmat.primitives.asymmetric import ec, rsa
     from cryptography.x509.oid import ExtendedKeyUsageOID, NameOID
     HAS_CRYPTOGRAPHY = True
     CRYPTOGRAPHY_IMPORT_ERROR = None
 except ImportError as exc:  # pragma: no cover - reported by the modules
     HAS_CRYPTOGRAPHY = False
     CRYPTOGRAPHY_IMPORT_ERROR = exc
-
-RSA_SIZES = (2048, 3072, 4096)
-CURVES = ('P-256', 'P-384')
-SUBJECT_FIELDS = (
-    ('common_name', 'COMMON_NAME'), ('organization', 'ORGANIZATION_NAME'),
-    ('organizational_unit', 'ORGANIZATIONAL_UNIT_NAME'), ('country', 'COUNTRY_NAME'),
-    ('state', 'STATE_OR_PROVINCE_NAME'), ('locality', 'LOCALITY_NAME'),
-)
-_DNS_LABEL = re.compile(r'^(?!-)[A-Za-z0-9_-]{1,63}(?<!-)$')
-
-
-class X509Error(Exception):
-    """Bad input or unusable file; the message names the field and the value."""
 
 
 def utcnow():
@@ -50,86 +39,6 @@ def not_after(cert):
         return cert.not_valid_after_utc
     except AttributeError:  # cryptography < 42
         return cert.not_valid_after.replace(tzinfo=datetime.timezone.utc)
-
-
-# ---------------------------------------------------------------- input validation
-
-def validate_key_spec(key_type, key_size=None, curve=None):
-    if key_type == 'rsa':
-        if key_size not in RSA_SIZES:
-            raise X509Error('key_size: %r is not one of %s for RSA' % (key_size, ', '.join(map(str, RSA_SIZES))))
-    elif key_type == 'ecdsa':
-        if curve not in CURVES:
-            raise X509Error('curve: %r is not one of %s for ECDSA' % (curve, ', '.join(CURVES)))
-    else:
-        raise X509Error("key_type: %r is unknown; use 'rsa' or 'ecdsa'" % (key_type,))
-
-
-def validate_days(field, days):
-    if not isinstance(days, int) or isinstance(days, bool) or days <= 0:
-        raise X509Error('%s: %r must be a positive number of days' % (field, days))
-
-
-def classify_san(value):
-    """'10.0.0.1' -> ('ip', ip); 'db1.example.com' -> ('dns', name). Raises X509Error otherwise."""
-    text = str(value).strip()
-    try:
-        return ('ip', ipaddress.ip_address(text))
-    except ValueError:
-        pass
-    labels = text[2:].split('.') if text.startswith('*.') else text.split('.')
-    # An all-numeric last label is a mistyped address (10.0.0.300), not a host name.
-    if (text and len(text) <= 253 and all(_DNS_LABEL.match(label) for label in labels)
-            and not labels[-1].isdigit()):
-        return ('dns', text.lower())
-    raise X509Error('SAN %r is neither a valid DNS name nor an IP address' % (value,))
-
-
-# A node name is a directory name under dest_dir: no separators, spaces, wildcards or dot-only names.
-_NODE_NAME = re.compile(r'^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$')
-# RFC 5280 ub-common-name: a CN longer than this cannot be encoded (cryptography refuses it at signing).
-MAX_CN = 64
-
-
-def normalise_nodes(nodes, extra_sans=(), cn_suffixes=('',)):
-    """Validate a node list; return [{name, common_name, dns: [...], ips: [...]}] in input order.
-
-    cn_suffixes: suffixes added to the CN of the certificates issued per node ('-client' for the
-    client certificate), each checked against the CN length limit before anything is written."""
-    if not nodes:
-        raise X509Error('nodes: the list is empty; give at least one node')
-    seen = set()
-    out = []
-    for index, node in enumerate(nodes or []):
-        name = node.get('name')
-        if not name:
-            raise X509Error('nodes[%d].name is missing' % index)
-        if not _NODE_NAME.match(str(name)):
-            raise X509Error('nodes[%d].name %r: use letters, digits, ".", "_" and "-" only, starting with a letter '
-                            'or digit, at most 64 characters (it names a directory)' % (index, name))
-        for suffix in cn_suffixes:
-            full = (node.get('common_name') or name) + suffix
-            if len(full) > MAX_CN:
-                raise X509Error('nodes[%s]: certificate CN %r has %d characters, more than %d'
-                                % (name, full, len(full), MAX_CN))
-        if name in seen:
-            raise X509Error('nodes: duplicate node name %r' % name)
-        seen.add(name)
-        cn = node.get('common_name') or name
-        dns, ips = [], []
-        for value in [cn] + list(node.get('dns') or []) + list(node.get('ips') or []) + list(extra_sans or []):
-            try:
-                kind, parsed = classify_san(value)
-            except X509Error as exc:
-                raise X509Error('nodes[%s]: %s' % (name, exc))
-            if value in (node.get('ips') or []) and kind != 'ip':
-                raise X509Error('nodes[%s].ips: %r is not an IP address' % (name, value))
-            if kind == 'dns' and parsed not in dns:
-                dns.append(parsed)
-            elif kind == 'ip' and parsed not in ips:
-                ips.append(parsed)
-        out.append({'name': name, 'common_name': cn, 'dns': dns, 'ips': ips})
-    return out
 
 
 # ---------------------------------------------------------------- keys and files
@@ -149,10 +58,6 @@ def key_spec(key):
     if isinstance(pub, ec.EllipticCurvePublicKey):
         return 'ecdsa-%s' % {'secp256r1': 'P-256', 'secp384r1': 'P-384'}.get(pub.curve.name, pub.curve.name)
     return type(pub).__name__
-
-
-def wanted_spec(key_type, key_size=None, curve=None):
-    return 'rsa%d' % key_size if key_type == 'rsa' else 'ecdsa-%s' % curve
 
 
 def key_pem(key, passphrase=None):
@@ -310,184 +215,3 @@ def bundle(pem_blobs):
                 seen.add(fp)
                 out.append(cert_pem(cert))
     return b''.join(out)
-
-
-# ---------------------------------------------------------------- facts and decisions
-
-def sans_of(cert):
-    try:
-        ext = cert.extensions.get_extension_for_class(x509.SubjectAlternativeName).value
-    except x509.ExtensionNotFound:
-        return [], []
-    return ([d.lower() for d in ext.get_values_for_type(x509.DNSName)], list(ext.get_values_for_type(x509.IPAddress)))
-
-
-def facts(cert):
-    dns, ips = sans_of(cert)
-    return {
-        'subject': cert.subject.rfc4514_string(),
-        'issuer': cert.issuer.rfc4514_string(),
-        'serial': '%x' % cert.serial_number,
-        'sha256_fingerprint': cert.fingerprint(hashes.SHA256()).hex(),
-        'not_after': not_after(cert).strftime('%Y-%m-%dT%H:%M:%SZ'),
-        'days_left': (not_after(cert) - utcnow()).days,
-        'dns_names': dns,
-        'ip_addresses': [str(i) for i in ips],
-        'key': key_spec(cert.public_key()),
-    }
-
-
-def signed_by(cert, ca_cert):
-    if cert.issuer != ca_cert.subject:
-        return False
-    pub = ca_cert.public_key()
-    try:
-        if isinstance(pub, rsa.RSAPublicKey):
-            pub.verify(cert.signature, cert.tbs_certificate_bytes, padding.PKCS1v15(), cert.signature_hash_algorithm)
-        else:
-            pub.verify(cert.signature, cert.tbs_certificate_bytes, ec.ECDSA(cert.signature_hash_algorithm))
-    except InvalidSignature:
-        return False
-    return True
-
-
-def is_ca(cert):
-    try:
-        return cert.extensions.get_extension_for_class(x509.BasicConstraints).value.ca
-    except x509.ExtensionNotFound:
-        return False
-
-
-def reissue_reasons(cert, key, ca_cert, node, spec, renew_before, now=None):
-    """Why an existing leaf must be reissued; an empty list means keep it as it is."""
-    now = now or utcnow()
-    if cert is None or key is None:
-        return ['missing']
-    reasons = []
-    if not key_matches(cert, key):
-        reasons.append('key does not match certificate')
-    if not_after(cert) - now < datetime.timedelta(days=renew_before):
-        reasons.append('expires within %d days' % renew_before)
-    if common_name(cert.subject) != node['common_name']:
-        reasons.append('subject changed')
-    dns, ips = sans_of(cert)
-    if sorted(dns) != sorted(node['dns']) or sorted(map(str, ips)) != sorted(map(str, node['ips'])):
-        reasons.append('SANs changed')
-    if key_spec(key) != spec:
-        reasons.append('key type changed (%s -> %s)' % (key_spec(key), spec))
-    if not signed_by(cert, ca_cert):
-        reasons.append('not signed by the current CA')
-    return reasons
-
-
-def ca_usable(cert, key):
-    """Problems that stop an existing CA from being adopted."""
-    problems = []
-    if not is_ca(cert):
-        problems.append('certificate is not a CA (basicConstraints CA:TRUE missing)')
-    if not key_matches(cert, key):
-        problems.append('key does not match the CA certificate')
-    if not_after(cert) <= utcnow():
-        problems.append('CA expired on %s' % not_after(cert).strftime('%Y-%m-%d'))
-    return problems
-
-
-# ---------------------------------------------------------------- checks on a node
-
-def _readable_by(path_stat, user):
-    try:
-        pw = pwd.getpwnam(user)
-    except KeyError:
-        return None
-    mode = path_stat.st_mode
-    if pw.pw_uid == 0:
-        return True
-    if path_stat.st_uid == pw.pw_uid:
-        return bool(mode & stat.S_IRUSR)
-    groups = set(g.gr_gid for g in grp.getgrall() if user in g.gr_mem) | set([pw.pw_gid])
-    if path_stat.st_gid in groups:
-        return bool(mode & stat.S_IRGRP)
-    return bool(mode & stat.S_IROTH)
-
-
-def check_files(ca_path, cert_path, key_path, names=(), warn_days=30, db_user=None, min_rsa_bits=2048,
-                refuse_ca_path=None):
-    """Every problem at once, one line each, plus facts of the CA and the certificate.
-
-    refuse_ca_path: a CA bundle that must NOT have signed the certificate (a client certificate
-    signed by the cluster CA would be a cluster peer)."""
-    problems = []
-    result = {'ca': {}, 'cert': {}}
-    loaded = {}
-    for field, path in (('ca_path', ca_path), ('cert_path', cert_path), ('key_path', key_path)):
-        if not path:
-            continue
-        try:
-            st = os.stat(path)
-        except OSError as exc:
-            problems.append('%s %s: %s' % (field, path, exc.strerror))
-            continue
-        if field == 'key_path' and st.st_mode & stat.S_IROTH:
-            problems.append('key %s is readable by others (mode %o)' % (path, stat.S_IMODE(st.st_mode)))
-        if db_user:
-            readable = _readable_by(st, db_user)
-            if readable is None:
-                problems.append('database user %s does not exist' % db_user)
-            elif not readable:
-                problems.append('%s %s is not readable by the database user %s' % (field, path, db_user))
-        try:
-            if field == 'key_path':
-                loaded['key'] = load_key(field, path)
-            elif field == 'ca_path':
-                loaded['ca'] = load_certs(field, path)
-            else:
-                loaded['cert'] = load_cert(field, path)
-        except X509Error as exc:
-            problems.append(str(exc))
-    cas = loaded.get('ca') or []
-    cert = loaded.get('cert')
-    key = loaded.get('key')
-    if cas:
-        result['ca'] = facts(cas[-1])
-        result['ca']['count'] = len(cas)
-        # The fingerprint of the whole bundle identifies "the same CA" across nodes.
-        result['ca']['sha256_fingerprint'] = ','.join(c.fingerprint(hashes.SHA256()).hex() for c in cas)
-        for c in cas:
-            if not is_ca(c):
-                problems.append('CA %s is not a CA certificate (basicConstraints CA:TRUE missing)' % common_name(c.subject))
-            if not_after(c) <= utcnow():
-                problems.append('CA %s expired on %s' % (common_name(c.subject), not_after(c).strftime('%Y-%m-%d')))
-    if cert is not None:
-        result['cert'] = facts(cert)
-        days = result['cert']['days_left']
-        if not_after(cert) <= utcnow():
-            problems.append('certificate expired on %s' % result['cert']['not_after'][:10])
-        elif days < warn_days:
-            problems.append('certificate expires in %d days (on %s)' % (days, result['cert']['not_after'][:10]))
-        pub = cert.public_key()
-        if isinstance(pub, rsa.RSAPublicKey) and pub.key_size < min_rsa_bits:
-            problems.append('RSA key of %d bits is below %d' % (pub.key_size, min_rsa_bits))
-        if cas:
-            cn = common_name(cert.subject)
-            if any(common_name(c.subject) == cn for c in cas):
-                problems.append("certificate CN '%s' equals the CA's CN (peers fail validation)" % cn)
-            if not any(signed_by(cert, c) for c in cas):
-                problems.append('certificate is not signed by the CA in %s (chain does not verify)' % ca_path)
-        if key is not None and not key_matches(cert, key):
-            problems.append('key %s does not match certificate %s' % (key_path, cert_path))
-        if refuse_ca_path:
-            try:
-                refused = load_certs('refuse_ca_path', refuse_ca_path)
-            except X509Error as exc:
-                problems.append(str(exc))
-                refused = []
-            for c in refused:
-                if signed_by(cert, c):
-                    problems.append('certificate %s is signed by %s (%s), which it must not be: that CA makes '
-                                    'cluster peers' % (cert_path, common_name(c.subject), refuse_ca_path))
-        dns, ips = sans_of(cert)
-        covered = set(dns) | set(str(i) for i in ips) | set([str(common_name(cert.subject)).lower()])
-        for name in names or ():
-            if name and str(name).lower() not in covered:
-                problems.append('name %s is not in the certificate (CN/SAN: %s)' % (name, ', '.join(sorted(covered))))
-    return problems, result

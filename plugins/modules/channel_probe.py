@@ -233,8 +233,9 @@ from ansible.module_utils.basic import AnsibleModule
 
 from ansible_collections.clustersec.mysql.plugins.module_utils.encryption_report import (
     GALERA_CHANNELS, classify, worst)
-from ansible_collections.clustersec.mysql.plugins.module_utils.tls_probe import (
-    probe_mysql, probe_plain_login, probe_refuses_cert, probe_tls, probe_weak_tls)
+from ansible_collections.clustersec.mysql.plugins.module_utils.attacker_probes import (
+    probe_plain_login, probe_refuses_cert, probe_weak_tls)
+from ansible_collections.clustersec.mysql.plugins.module_utils.tls_probe import probe_mysql, probe_tls
 
 
 def probe_channel(p, ch):

@@ -145,7 +145,8 @@ import time
 
 from ansible.module_utils.basic import AnsibleModule
 
-from ansible_collections.clustersec.mysql.plugins.module_utils import ndb
+from ansible_collections.clustersec.mysql.plugins.module_utils import ndb_output, ndb_restart
+from ansible_collections.clustersec.mysql.plugins.module_utils.ndb_error import NdbError
 
 DOWN = ('not connected', 'no contact')
 
@@ -153,29 +154,29 @@ DOWN = ('not connected', 'no contact')
 def read(module, command):
     rc, out, err = module.run_command(command + ['-e', 'show'])
     try:
-        shown = ndb.parse_show(out + '\n' + err)
-    except ndb.NdbError as exc:
+        shown = ndb_output.parse_show(out + '\n' + err)
+    except NdbError as exc:
         return None, str(exc)
     if rc != 0 and not shown:
         return None, 'ndb_mgm -e show failed (rc %d): %s' % (rc, (err or out).strip()[:300])
     rc, out, err = module.run_command(command + ['-e', 'all status'])
     try:
-        status = ndb.parse_status(out + '\n' + err)
-    except ndb.NdbError as exc:
+        status = ndb_output.parse_status(out + '\n' + err)
+    except NdbError as exc:
         return None, str(exc)
-    return ndb.merge_show_status(shown, status), None
+    return ndb_output.merge_show_status(shown, status), None
 
 
 def summarize(nodes):
     data = [n for n in nodes if n['type'] == 'data']
     started = [n['id'] for n in data if n['state'] == 'started']
-    groups = ndb.nodegroups(data)
+    groups = ndb_restart.nodegroups(data)
     return dict(
         reachable=True, nodes=nodes, data_nodes=[n['id'] for n in data], started=started,
         not_started=dict((str(n['id']), n['state']) for n in data if n['state'] != 'started'),
         all_started=len(started) == len(data) and bool(data),
         nodegroups=dict(('none' if g is None else str(g), ids) for g, ids in groups.items()),
-        restart_order=ndb.restart_plan(data), single_replica_groups=ndb.single_replica_groups(data))
+        restart_order=ndb_restart.restart_plan(data), single_replica_groups=ndb_restart.single_replica_groups(data))
 
 
 def satisfied(nodes, wait_for, wanted):

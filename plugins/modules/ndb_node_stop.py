@@ -82,7 +82,8 @@ import time
 
 from ansible.module_utils.basic import AnsibleModule
 
-from ansible_collections.clustersec.mysql.plugins.module_utils import ndb
+from ansible_collections.clustersec.mysql.plugins.module_utils import ndb_output
+from ansible_collections.clustersec.mysql.plugins.module_utils.ndb_error import NdbError
 
 DOWN = ('not connected', 'no contact')
 
@@ -90,12 +91,12 @@ DOWN = ('not connected', 'no contact')
 def read(module, command):
     rc, out, err = module.run_command(command + ['-e', 'show'])
     try:
-        shown = ndb.parse_show(out + '\n' + err)
+        shown = ndb_output.parse_show(out + '\n' + err)
         rc, out, err = module.run_command(command + ['-e', 'all status'])
-        status = ndb.parse_status(out + '\n' + err)
-    except ndb.NdbError as exc:
+        status = ndb_output.parse_status(out + '\n' + err)
+    except NdbError as exc:
         module.fail_json(msg=str(exc))
-    return [n for n in ndb.merge_show_status(shown, status) if n['type'] == 'data']
+    return [n for n in ndb_output.merge_show_status(shown, status) if n['type'] == 'data']
 
 
 def main():

@@ -159,7 +159,9 @@ import stat
 
 from ansible.module_utils.basic import AnsibleModule
 
-from ansible_collections.clustersec.mysql.plugins.module_utils import ndb
+from ansible_collections.clustersec.mysql.plugins.module_utils.ndb_error import NdbError
+from ansible_collections.clustersec.mysql.plugins.module_utils.ndb_output import parse_ndbxfrm_info
+from ansible_collections.clustersec.mysql.plugins.module_utils.ndb_status import SECRETS_FILE, tde_verdict
 
 # Data files worth a look, after the secrets file (names vary with the tables and logs present).
 PATTERNS = ('LCP/*/T*F*.Data', 'D*/DBLQH/S*.FragLog', 'D1/NDBCNTR/P0.sysfile', 'TS/*.dat', 'LG/*.dat', '*/*.dat')
@@ -167,7 +169,7 @@ PATTERNS = ('LCP/*/T*F*.Data', 'D*/DBLQH/S*.FragLog', 'D1/NDBCNTR/P0.sysfile', '
 
 def candidates(fs, limit):
     found = []
-    secrets = os.path.join(fs, ndb.SECRETS_FILE)
+    secrets = os.path.join(fs, SECRETS_FILE)
     if os.path.isfile(secrets):
         found.append(secrets)
     for pattern in PATTERNS:
@@ -216,7 +218,7 @@ def main():
     )
     p = module.params
     fs = p['fs_path'] or os.path.join(p['datadir'], 'ndb_%d_fs' % p['node_id'])
-    secrets = os.path.join(fs, ndb.SECRETS_FILE)
+    secrets = os.path.join(fs, SECRETS_FILE)
     fs_present = os.path.isdir(fs)
     secrets_present = os.path.isfile(secrets) if fs_present else None
     tool = None
@@ -230,14 +232,14 @@ def main():
             entry = {'file': os.path.relpath(path, fs)}
             if rc == 0:
                 try:
-                    info = ndb.parse_ndbxfrm_info(out)
+                    info = parse_ndbxfrm_info(out)
                     entry.update(encryption=info['encryption'], compression=info['compression'])
-                except ndb.NdbError as exc:
+                except NdbError as exc:
                     entry['error'] = str(exc)
             else:
                 entry['error'] = (err or out).strip()[:300] or 'ndbxfrm rc %d' % rc
             files.append(entry)
-    verdict = ndb.tde_verdict(p['config_value'], secrets_present, files)
+    verdict = tde_verdict(p['config_value'], secrets_present, files)
     status = dict(node_id=p['node_id'], fs_path=fs, fs_present=fs_present, secrets_file=secrets,
                   secrets_file_present=secrets_present, ndbxfrm_available=available, files=files, verdict=verdict)
     password = p['password']

@@ -17,8 +17,8 @@ description:
     file - C(ssl-ca)/C(ssl-cert)/C(ssl-key) under C([mysqld]) (the role's sections, else another option file of
     O(config_dir)), else C(ca.pem)/C(server-cert.pem)/C(server-key.pem) in the data directory; C([sst]) is not
     searched - and reports each file that is missing.
-  - Reads the other option files of O(config_dir) and reports encryption options they set as well (MySQL does not
-    define which file of a directory wins) and C([sst] encrypt) values other than 0 or 4.
+  - Reads the other option files of O(config_dir) and reports every option of ours they set as well (MySQL does not
+    define which file of a directory wins), except in O(takeover_files), and C([sst] encrypt) values other than 0 or 4.
   - Works out the node's current replication-traffic encryption (the running server if O(running) is given, else the
     role's previous drop-in O(config_file)) and what changes, because such a change needs the whole cluster stopped.
   - Reports the size of C(dhparams.pem) in the data directory and of its source, and fails below O(dhparams_min_bits).
@@ -51,6 +51,14 @@ options:
   config_file:
     description: File name of the role's drop-in in O(config_dir); its current content is the previous configuration.
     type: str
+  takeover_files:
+    description:
+      - Packaged option files of O(config_dir) whose copies of our options the role comments out
+        (M(clustersec.mysql.mycnf_takeover)); they are listed in RV(taken_over) instead of being problems. Any other
+        option file that sets an option of ours is a problem.
+    type: list
+    elements: path
+    default: []
   running:
     description:
       - Values read from the running server, C(pxc_encrypt_cluster_traffic) and C(wsrep_provider_options). When
@@ -115,6 +123,25 @@ changes:
   type: list
   elements: str
   sample: ["pxc-encrypt-cluster-traffic ON -> OFF (automatic -> manual mode)"]
+taken_over:
+  description: Options of ours that a file of O(takeover_files) sets as well (the role comments them out there).
+  returned: always
+  type: list
+  elements: dict
+  contains:
+    path:
+      description: The packaged file.
+      type: str
+      sample: /etc/mysql/mysql.conf.d/mysqld.cnf
+    section:
+      description: The section.
+      type: str
+      sample: mysqld
+    option:
+      description: The option as the file spells it.
+      type: str
+      sample: wsrep_cluster_address
+  sample: [{path: /etc/mysql/mysql.conf.d/mysqld.cnf, section: mysqld, option: wsrep_cluster_address}]
 other_files:
   description: Other option files read in O(config_dir).
   returned: always
@@ -130,30 +157,32 @@ dhparams:
 
 from ansible.module_utils.basic import AnsibleModule
 
-from ansible_collections.clustersec.mysql.plugins.module_utils import pxc_config as P
+from ansible_collections.clustersec.mysql.plugins.module_utils.dhparams import DEFAULT_DHPARAMS_BITS
+from ansible_collections.clustersec.mysql.plugins.module_utils.pxc_node import node_checks
+from ansible_collections.clustersec.mysql.plugins.module_utils.pxc_sections import MODES
 
 
 def main():
     module = AnsibleModule(
         argument_spec=dict(
             datadir=dict(type='path', required=True),
-            mode=dict(type='str', choices=list(P.MODES)),
+            mode=dict(type='str', choices=list(MODES)),
             sections=dict(type='dict', default={}),
             config_dir=dict(type='path'),
             config_file=dict(type='str'),
             running=dict(type='dict'),
+            takeover_files=dict(type='list', elements='path', default=[]),
             dhparams_path=dict(type='path'),
             dhparams_source=dict(type='path'),
-            dhparams_min_bits=dict(type='int', default=P.DEFAULT_DHPARAMS_BITS),
+            dhparams_min_bits=dict(type='int', default=DEFAULT_DHPARAMS_BITS),
             fail_on_problems=dict(type='bool', default=True),
         ),
         supports_check_mode=True,
     )
     p = module.params
-    result = P.node_checks(p['datadir'], p['mode'], p['sections'], p['config_dir'], p['config_file'], p['running'],
-                           p['dhparams_path'], p['dhparams_source'], p['dhparams_min_bits'])
-    for warning in result.pop('warnings'):
-        module.warn(warning)
+    result = node_checks(p['datadir'], p['mode'], p['sections'], p['config_dir'], p['config_file'], p['running'],
+                         p['dhparams_path'], p['dhparams_source'], p['dhparams_min_bits'],
+                         takeover_files=p['takeover_files'])
     out = dict(changed=False, **result)
     if result['problems'] and p['fail_on_problems']:
         module.fail_json(msg='\n'.join(result['problems']), **out)

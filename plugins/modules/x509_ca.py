@@ -122,13 +122,15 @@ import os
 from ansible.module_utils.basic import AnsibleModule, missing_required_lib
 
 from ansible_collections.clustersec.mysql.plugins.module_utils import x509 as X
+from ansible_collections.clustersec.mysql.plugins.module_utils.x509_checks import ca_usable, facts
+from ansible_collections.clustersec.mysql.plugins.module_utils.x509_input import SUBJECT_FIELDS, X509Error, validate_days, validate_key_spec
 
 KEY_OPTIONS = dict(
     key_type=dict(type='str', choices=['rsa', 'ecdsa'], default='rsa'),
     key_size=dict(type='int', choices=[2048, 3072, 4096], default=2048),
     curve=dict(type='str', choices=['P-256', 'P-384'], default='P-256'),
 )
-SUBJECT_OPTIONS = dict((f, dict(type='str')) for f, dummy in X.SUBJECT_FIELDS)
+SUBJECT_OPTIONS = dict((f, dict(type='str')) for f, dummy in SUBJECT_FIELDS)
 
 
 def ensure_ca(p, check_mode):
@@ -136,20 +138,20 @@ def ensure_ca(p, check_mode):
     if os.path.exists(p['cert_path']) or os.path.exists(p['key_path']):
         cert = X.load_cert('cert_path', p['cert_path'])
         key = X.load_key('key_path', p['key_path'], p['passphrase'])
-        problems = X.ca_usable(cert, key)
+        problems = ca_usable(cert, key)
         if problems:
-            raise X.X509Error('existing CA %s cannot be used: %s; move it away to create a new one'
-                              % (p['cert_path'], '; '.join(problems)))
-        return cert, False, X.facts(cert)
-    X.validate_key_spec(p['key_type'], p['key_size'], p['curve'])
-    X.validate_days('valid_days', p['valid_days'])
+            raise X509Error('existing CA %s cannot be used: %s; move it away to create a new one'
+                            % (p['cert_path'], '; '.join(problems)))
+        return cert, False, facts(cert)
+    validate_key_spec(p['key_type'], p['key_size'], p['curve'])
+    validate_days('valid_days', p['valid_days'])
     X.build_name(p['subject'])
     key = X.generate_key(p['key_type'], p['key_size'], p['curve'])
     cert = X.create_ca(key, p['subject'], p['valid_days'])
     if not check_mode:
         for path in (p['cert_path'], p['key_path']):
             if not os.path.isdir(os.path.dirname(os.path.abspath(path))):
-                raise X.X509Error('directory of %s does not exist' % path)
+                raise X509Error('directory of %s does not exist' % path)
         X.write_atomic(p['key_path'], X.key_pem(key, p['passphrase']), 0o600)
         X.write_atomic(p['cert_path'], X.cert_pem(cert), 0o644)
     return cert, True, {}
@@ -186,9 +188,9 @@ def main():
     try:
         cert, created, before = ensure_ca(p, module.check_mode)
         bundle_changed = ensure_bundle(p, cert, module.check_mode) if p['bundle_path'] else False
-    except X.X509Error as exc:
+    except X509Error as exc:
         module.fail_json(msg=str(exc))
-    after = X.facts(cert)
+    after = facts(cert)
     module.exit_json(changed=created or bundle_changed, created=created, bundle_changed=bundle_changed, cert=after,
                      diff=dict(before=before, after=after) if created else dict(before={}, after={}))
 

@@ -99,6 +99,7 @@ cert:
 from ansible.module_utils.basic import AnsibleModule, missing_required_lib
 
 from ansible_collections.clustersec.mysql.plugins.module_utils import x509 as X
+from ansible_collections.clustersec.mysql.plugins.module_utils.x509_checks import check_files
 
 
 def main():
@@ -118,8 +119,8 @@ def main():
     if not X.HAS_CRYPTOGRAPHY:
         module.fail_json(msg=missing_required_lib('cryptography'), exception=str(X.CRYPTOGRAPHY_IMPORT_ERROR))
     p = module.params
-    problems, facts = X.check_files(p['ca_path'], p['cert_path'], p['key_path'], p['names'], p['warn_days'],
-                                    p['db_user'], refuse_ca_path=p['refuse_ca_path'])
+    problems, facts = check_files(p['ca_path'], p['cert_path'], p['key_path'], p['names'], p['warn_days'],
+                                  p['db_user'], refuse_ca_path=p['refuse_ca_path'])
     result = dict(changed=False, problems=problems, ca=facts['ca'], cert=facts['cert'])
     if problems and p['fail_on_problems']:
         module.fail_json(msg='\n'.join(problems), **result)

@@ -162,6 +162,8 @@ import os
 from ansible.module_utils.basic import AnsibleModule, missing_required_lib
 
 from ansible_collections.clustersec.mysql.plugins.module_utils import x509 as X
+from ansible_collections.clustersec.mysql.plugins.module_utils.x509_checks import ca_usable, facts, reissue_reasons
+from ansible_collections.clustersec.mysql.plugins.module_utils.x509_input import X509Error, normalise_nodes, validate_days, validate_key_spec, wanted_spec
 
 
 def _existing(cert_path, key_path):
@@ -169,41 +171,41 @@ def _existing(cert_path, key_path):
         return None, None
     try:
         return X.load_cert('cert', cert_path), X.load_key('key', key_path)
-    except X.X509Error:
+    except X509Error:
         return None, None
 
 
 def plan(p):
     """Validate everything, then decide per node and kind what to (re)issue. Writes nothing."""
-    X.validate_key_spec(p['key_type'], p['key_size'], p['curve'])
-    X.validate_days('valid_days', p['valid_days'])
+    validate_key_spec(p['key_type'], p['key_size'], p['curve'])
+    validate_days('valid_days', p['valid_days'])
     if p['renew_before'] < 0:
-        raise X.X509Error('renew_before: %r must not be negative' % p['renew_before'])
+        raise X509Error('renew_before: %r must not be negative' % p['renew_before'])
     ca_cert = X.load_cert('ca_cert_path', p['ca_cert_path'])
     ca_key = X.load_key('ca_key_path', p['ca_key_path'], p['ca_passphrase'])
-    problems = X.ca_usable(ca_cert, ca_key)
+    problems = ca_usable(ca_cert, ca_key)
     if problems:
-        raise X.X509Error('ca_cert_path %s: %s' % (p['ca_cert_path'], '; '.join(problems)))
+        raise X509Error('ca_cert_path %s: %s' % (p['ca_cert_path'], '; '.join(problems)))
     client_ca_cert, client_ca_key = ca_cert, ca_key
     if p.get('client_ca_cert_path'):
         if not p.get('client_ca_key_path'):
-            raise X.X509Error('client_ca_key_path is required with client_ca_cert_path')
+            raise X509Error('client_ca_key_path is required with client_ca_cert_path')
         client_ca_cert = X.load_cert('client_ca_cert_path', p['client_ca_cert_path'])
         client_ca_key = X.load_key('client_ca_key_path', p['client_ca_key_path'], p.get('client_ca_passphrase'))
-        problems = X.ca_usable(client_ca_cert, client_ca_key)
+        problems = ca_usable(client_ca_cert, client_ca_key)
         if problems:
-            raise X.X509Error('client_ca_cert_path %s: %s' % (p['client_ca_cert_path'], '; '.join(problems)))
+            raise X509Error('client_ca_cert_path %s: %s' % (p['client_ca_cert_path'], '; '.join(problems)))
         if client_ca_cert.fingerprint(X.hashes.SHA256()) == ca_cert.fingerprint(X.hashes.SHA256()):
-            raise X.X509Error('client_ca_cert_path is the cluster CA; peers and clients would share one CA')
+            raise X509Error('client_ca_cert_path is the cluster CA; peers and clients would share one CA')
     ca_cns = set([X.common_name(ca_cert.subject), X.common_name(client_ca_cert.subject)])
     for node in p['nodes']:
         cn = node.get('common_name') or node['name']
         for candidate in (cn, cn + '-client') if p['client_certs'] else (cn,):
             if candidate in ca_cns:
-                raise X.X509Error("nodes[%s]: certificate CN '%s' equals the CA's CN; peers would fail validation"
-                                  % (node['name'], candidate))
-    nodes = X.normalise_nodes(p['nodes'], p['extra_sans'], ('', '-client') if p['client_certs'] else ('',))
-    spec = X.wanted_spec(p['key_type'], p['key_size'], p['curve'])
+                raise X509Error("nodes[%s]: certificate CN '%s' equals the CA's CN; peers would fail validation"
+                                % (node['name'], candidate))
+    nodes = normalise_nodes(p['nodes'], p['extra_sans'], ('', '-client') if p['client_certs'] else ('',))
+    spec = wanted_spec(p['key_type'], p['key_size'], p['curve'])
     work = []
     for node in nodes:
         kinds = [('server', node)]
@@ -215,7 +217,7 @@ def plan(p):
             key_path = os.path.join(base, '%s-key.pem' % kind)
             cert, key = _existing(cert_path, key_path)
             signer = (client_ca_cert, client_ca_key) if kind == 'client' else (ca_cert, ca_key)
-            reasons = X.reissue_reasons(cert, key, signer[0], subject, spec, p['renew_before'])
+            reasons = reissue_reasons(cert, key, signer[0], subject, spec, p['renew_before'])
             work.append(dict(node=node['name'], kind=kind, subject=subject, cert_path=cert_path, key_path=key_path,
                              cert=cert, reasons=reasons, signer=signer))
     return ca_cert, ca_key, work
@@ -226,7 +228,7 @@ def apply(p, ca_cert, ca_key, work, check_mode):
     for item in work:
         entry = result.setdefault(item['node'], {'changed': False})
         cert = item['cert']
-        before = X.facts(cert) if cert is not None else {}
+        before = facts(cert) if cert is not None else {}
         if item['reasons']:
             key = X.generate_key(p['key_type'], p['key_size'], p['curve'])
             signer_cert, signer_key = item.get('signer') or (ca_cert, ca_key)
@@ -238,7 +240,7 @@ def apply(p, ca_cert, ca_key, work, check_mode):
                 X.write_atomic(item['key_path'], X.key_pem(key), 0o600)
                 X.write_atomic(item['cert_path'], X.cert_pem(cert), 0o644)
             entry['changed'] = True
-        f = X.facts(cert)
+        f = facts(cert)
         entry[item['kind']] = dict(cert_path=item['cert_path'], key_path=item['key_path'], serial=f['serial'],
                                    sha256_fingerprint=f['sha256_fingerprint'], not_after=f['not_after'],
                                    changed=bool(item['reasons']), reasons=item['reasons'])
@@ -281,7 +283,7 @@ def main():
     try:
         ca_cert, ca_key, work = plan(p)
         nodes, diff = apply(p, ca_cert, ca_key, work, module.check_mode)
-    except X.X509Error as exc:
+    except X509Error as exc:
         module.fail_json(msg=str(exc))
     changed_nodes = sorted(n for n, v in nodes.items() if v['changed'])
     module.exit_json(changed=bool(changed_nodes), nodes=nodes, changed_nodes=changed_nodes, diff=diff)

@@ -42,17 +42,70 @@ FORBIDDEN = "!'\"`$%\\^"
 BACKUP_FORBIDDEN = "!'\"$%\\^"
 MAGIC = 'NDBSIM-XFRM'
 
-_HERE = os.path.dirname(os.path.abspath(__file__))
+
+# --- config.ini, read as ndb_mgmd reads it (the collection only writes it) ----------------------
+
+NO_NODEGROUP = 65536
+_SECTION_TYPES = {'ndbd': 'data', 'db': 'data', 'ndb_mgmd': 'mgmd', 'mgm': 'mgmd', 'mysqld': 'api', 'api': 'api'}
 
 
-def _module_utils():
-    """config.ini parsing is shared with the collection (plugins/module_utils/ndb.py)."""
-    import importlib.util
-    path = os.path.join(_HERE, '..', '..', 'plugins', 'module_utils', 'ndb.py')
-    spec = importlib.util.spec_from_file_location('ndbsim_ndb_utils', path)
-    mod = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(mod)
-    return mod
+class ConfigError(ValueError):
+    """config.ini that ndb_mgmd would refuse to load."""
+
+
+def parse_config_ini(text):
+    """config.ini into [(section, {key: value})]; sections repeat, keys keep their case."""
+    sections = []
+    current = None
+    for raw in (text or '').splitlines():
+        line = raw.strip()
+        if not line or line.startswith(('#', ';')):
+            continue
+        if line.startswith('[') and line.endswith(']'):
+            current = (line[1:-1].strip(), {})
+            sections.append(current)
+            continue
+        if current is None:
+            raise ConfigError("config.ini: '%s' is outside any section" % line)
+        if '=' not in line:
+            raise ConfigError("config.ini: '%s' is not key=value (section [%s])" % (line, current[0]))
+        key, value = line.split('=', 1)
+        current[1][key.strip()] = value.strip()
+    return sections
+
+
+def config_ini_nodes(sections):
+    """Node sections of a parsed config.ini: [{type, id, hostname, params}]."""
+    nodes = []
+    for name, values in sections:
+        kind = _SECTION_TYPES.get(name.lower())
+        if kind is None:
+            continue
+        lower = dict((k.lower(), v) for k, v in values.items())
+        node_id = lower.get('nodeid', lower.get('id'))
+        nodes.append({'type': kind, 'id': int(node_id) if node_id not in (None, '') else None,
+                      'hostname': lower.get('hostname'), 'params': values})
+    return nodes
+
+
+def assign_nodegroups(nodes, replicas):
+    """Node groups as NDB forms them: an explicit nodegroup, else data nodes in order, `replicas` a group."""
+    data = [n for n in nodes if n.get('type') == 'data']
+    out = {}
+    used = set(n['nodegroup'] for n in data if n.get('nodegroup') is not None)
+    group, count = 0, 0
+    for node in data:
+        if node.get('nodegroup') is not None:
+            out[node['id']] = None if node['nodegroup'] == NO_NODEGROUP else node['nodegroup']
+            continue
+        while group in used:
+            group += 1
+        out[node['id']] = group
+        count += 1
+        if count == int(replicas):
+            used.add(group)
+            count = 0
+    return out
 
 
 # --- state and log --------------------------------------------------------------------------
@@ -120,16 +173,15 @@ def _alive(pid):
 # --- configuration --------------------------------------------------------------------------
 
 def load_config(path):
-    utils = _module_utils()
     with open(path) as f:
-        sections = utils.parse_config_ini(f.read())
+        sections = parse_config_ini(f.read())
     defaults = {}
     for name, values in sections:
         if name.lower() in ('db default', 'ndbd default'):
             defaults.update(dict((k.lower(), v) for k, v in values.items()))
     replicas = int(defaults.get('noofreplicas', 2))
     nodes = []
-    for node in utils.config_ini_nodes(sections):
+    for node in config_ini_nodes(sections):
         params = dict((k.lower(), v) for k, v in node['params'].items())
         entry = {'type': node['type'], 'id': node['id'], 'hostname': node['hostname'],
                  'datadir': params.get('filesystempath') or params.get('datadir')}
@@ -141,7 +193,7 @@ def load_config(path):
             entry['encrypted_fs'] = int(merged.get('encryptedfilesystem', 0))
             entry['nodegroup'] = int(params['nodegroup']) if 'nodegroup' in params else None
         nodes.append(entry)
-    groups = utils.assign_nodegroups(nodes, replicas)
+    groups = assign_nodegroups(nodes, replicas)
     for node in nodes:
         if node['type'] == 'data':
             node['nodegroup'] = groups[node['id']]

@@ -71,3 +71,15 @@ def encryption_report(tmpdir, *extra):
     path = os.path.join(str(tmpdir), "report.json")
     report = json.load(open(path)) if os.path.exists(path) else None
     return proc, report
+
+
+def probe_cert(tmp_path, ca, ca_key, cn):
+    """A certificate signed by `ca`: what someone holding that CA's key could present. Returns (cert, key)."""
+    import subprocess
+
+    key, csr, cert = (str(tmp_path / f"{cn}.{ext}") for ext in ("key", "csr", "pem"))
+    subprocess.run(["openssl", "req", "-newkey", "rsa:2048", "-nodes", "-subj", f"/CN={cn}", "-keyout", key, "-out", csr],
+                   check=True, capture_output=True)
+    subprocess.run(["openssl", "x509", "-req", "-in", csr, "-CA", ca, "-CAkey", ca_key, "-days", "2", "-out", cert],
+                   check=True, capture_output=True)
+    return cert, key

@@ -14,7 +14,7 @@ import uuid
 import pytest
 
 sys.path.insert(0, os.path.join(os.path.dirname(__file__), "..", "..", "_shared", "tests"))
-from galera import nodes, run_playbook, sql, status  # noqa: E402
+from galera import nodes, probe_cert as _probe_cert, run_playbook, sql, status  # noqa: E402
 
 CERTS = "/etc/mysql/certs"
 PKI_DIR = os.path.join(os.environ.get("MOLECULE_EPHEMERAL_DIRECTORY", "/tmp"), "pki")
@@ -115,16 +115,6 @@ def test_leaf_rotation_reloads_without_restart(cluster):
         assert new_serial != serials[n]
         out = presented_issuer(h)
         assert "Verification: OK" in out and new_serial in out, f"{n} port 4567 still presents the old certificate"
-
-
-def _probe_cert(tmp_path, ca, ca_key, cn):
-    """A certificate signed by `ca`: what someone holding that CA's key could present."""
-    key, csr, cert = (str(tmp_path / f"{cn}.{ext}") for ext in ("key", "csr", "pem"))
-    subprocess.run(["openssl", "req", "-newkey", "rsa:2048", "-nodes", "-subj", f"/CN={cn}", "-keyout", key, "-out", csr],
-                   check=True, capture_output=True)
-    subprocess.run(["openssl", "x509", "-req", "-in", csr, "-CA", ca, "-CAkey", ca_key, "-days", "2", "-out", cert],
-                   check=True, capture_output=True)
-    return cert, key
 
 
 def _accepts(address, port, cert, key):

@@ -3,22 +3,30 @@
 Installed as /usr/local/bin/mysql (prepare.yml adds a python3 shebang), ahead of MariaDB's /usr/bin/mysql in
 PATH. Sends the SQL of -e/--execute (or stdin) over the unix socket of the PXC stand-in server
 (pxc_standin_mysqld.py) and prints the result sets the way `mysql -B` does (tab-separated, a header line unless
--N). Without a running server it fails like the real client: ERROR 2002, exit status 1. Login options (-u, -p,
--h, --defaults-file, ...) are accepted and ignored: root over the socket is all the role uses.
+-N). Without a running server it fails like the real client: ERROR 2002, exit status 1. -S/--socket (or, for
+tests, PXC_STANDIN_SOCKET) names the server's socket. Other login options (-u, -p, -h, --defaults-file, ...) are
+accepted and ignored: root over the socket is all the role uses.
 """
 import json
+import os
 import socket
 import sys
 
 SOCKET = "/run/mysqld/mysqld.sock"
-WITH_VALUE = ("-u", "-h", "-P", "-S", "--user", "--host", "--port", "--socket", "-D", "--database")
+WITH_VALUE = ("-u", "-h", "-P", "--user", "--host", "--port", "-D", "--database")
 
 
 def parse(argv):
-    sql, headers, i = None, True, 0
+    """-> (SQL of -e or None, print the header line, socket path)."""
+    sql, headers, path, i = None, True, os.environ.get("PXC_STANDIN_SOCKET") or SOCKET, 0
     while i < len(argv):
         arg = argv[i]
-        if arg in ("-N", "--skip-column-names"):
+        if arg in ("-S", "--socket") and i + 1 < len(argv):
+            i += 1
+            path = argv[i]
+        elif arg.startswith("--socket="):
+            path = arg.split("=", 1)[1]
+        elif arg in ("-N", "--skip-column-names"):
             headers = False
         elif arg in ("-e", "--execute"):
             i += 1
@@ -32,17 +40,17 @@ def parse(argv):
         elif arg.startswith("-") and not arg.startswith("--") and "N" in arg[1:] and "e" not in arg[1:]:
             headers = False  # combined short flags such as -NB
         i += 1
-    return sql, headers
+    return sql, headers, path
 
 
 def main(argv):
-    sql, headers = parse(argv)
+    sql, headers, path = parse(argv)
     if sql is None:
         sql = sys.stdin.read()
     try:
         with socket.socket(socket.AF_UNIX, socket.SOCK_STREAM) as conn:
             conn.settimeout(60)
-            conn.connect(SOCKET)
+            conn.connect(path)
             conn.sendall(sql.encode())
             conn.shutdown(socket.SHUT_WR)
             data = b""
@@ -53,7 +61,7 @@ def main(argv):
                 data += chunk
     except OSError as exc:
         print("ERROR 2002 (HY000): Can't connect to local MySQL server through socket '%s' (%d)"
-              % (SOCKET, exc.errno or 0), file=sys.stderr)
+              % (path, exc.errno or 0), file=sys.stderr)
         return 1
     try:
         reply = json.loads(data.decode())

@@ -11,24 +11,36 @@ win) and simulates only what the clustersec.mysql.pxc role relies on:
     where unset ca.pem/server-cert.pem/server-key.pem in the data directory, cannot be read by the server's user
     or the three do not make a TLS context (key not matching the certificate, not PEM);
   - manual mode with socket.ssl* in wsrep_provider_options naming files that do not load;
-  - wsrep_provider does not exist, bind_address does not resolve, port 4567 is taken;
+  - wsrep_provider does not exist, bind_address does not resolve, port 4567 or the client port is taken,
+    default_authentication_plugin is not mysql_native_password or caching_sha2_password;
   - it bootstraps (--wsrep-new-cluster or an empty gcomm:// list) while grastate.dat says safe_to_bootstrap: 0;
   - it joins (normal unit) and reaches no compatible peer of wsrep_cluster_address within the join timeout;
-* group communication: a listener on port 4567 that speaks TLS with the files above (mutual certificate check
-  against the CA, no name check, like galera's socket.ssl) when encryption is on and plain TCP otherwise, and
-  answers one JSON line (cluster name and UUID, node UUID). A peer counts as a cluster member only when that
-  exchange succeeds, so an encrypted node and a plain one, or nodes of different CAs, do not see each other;
+* group communication: a listener on port 4567 (gmcast.listen_addr of wsrep_provider_options) that speaks TLS with
+  the files above (mutual certificate check against the CA, no name check, like galera's socket.ssl) when encryption
+  is on and plain TCP otherwise, and answers one JSON line (cluster name and UUID, node UUID). A peer counts as a
+  cluster member only when that exchange succeeds, so an encrypted node and a plain one, or nodes of different CAs,
+  do not see each other. SET GLOBAL wsrep_provider_options='socket.ssl_reload=1' re-reads certificate, key and CA
+  into the SAME contexts, as galera's AsioIoService::load_crypto_context() does: the CA store only grows, a CA
+  loaded before stays trusted until the process restarts;
+* the client-server port (port, default 3306, on bind_address): MySQL protocol with TLS, logins and accounts as
+  pxc_standin_clientport.py describes; TLS files: ssl-ca/ssl-cert/ssl-key of [mysqld], where unset ca.pem,
+  server-cert.pem, server-key.pem in the data directory (the lookup above), with tls_version and ssl_cipher.
+  ALTER INSTANCE RELOAD TLS builds a NEW context from the current values (a failure keeps the old one, or with
+  NO ROLLBACK ON ERROR leaves the port without TLS), so a CA no longer in ssl_ca is refused at once;
 * a unix socket (/run/mysqld/mysqld.sock) on which the stand-in client (/usr/local/bin/mysql) sends SQL.
   Answered: SELECT @@var[, ...], SHOW [GLOBAL] STATUS / VARIABLES [LIKE ... | WHERE Variable_name IN/= ...],
-  ALTER INSTANCE RELOAD TLS, SET GLOBAL wsrep_provider_options='socket.ssl_reload=1'; anything else is a
-  syntax error. wsrep_cluster_size is 1 + the peers that answer the exchange above at query time;
-  wsrep_cluster_status is always Primary and wsrep_local_state_comment always Synced (no quorum, no SST, no IST,
-  no data, no replication is simulated);
+  ALTER INSTANCE RELOAD TLS [NO ROLLBACK ON ERROR], SET GLOBAL wsrep_provider_options='socket.ssl_reload=1',
+  SET GLOBAL ssl_ca|ssl_cert|ssl_key|ssl_cipher|tls_version|require_secure_transport = ..., CREATE/ALTER/DROP USER,
+  FLUSH PRIVILEGES; anything else is a syntax error. wsrep_cluster_size is 1 + the peers that answer the exchange
+  above at query time; wsrep_cluster_status is always Primary and wsrep_local_state_comment always Synced (no
+  quorum, no SST, no IST, no data, no replication is simulated);
 * grastate.dat: seqno -1 while running; on a clean stop safe_to_bootstrap: 1 only when no peer still runs.
 
 At start it copies every option file it read to /run/mysqld/pxc-standin/started/ (path with '/' as '__'), so a
 test can compare what the server started with to what is on disk now, and writes server.json there.
 --validate-config [--defaults-file=FILE] runs the start-up checks and exits (0: would start).
+For tests: --socket / PXC_STANDIN_SOCKET (also [mysqld] socket), --state-dir / PXC_STANDIN_STATE_DIR, and the real
+options port, bind_address and gmcast.listen_addr move everything off the fixed paths and ports.
 """
 import argparse
 import glob
@@ -45,14 +57,19 @@ import threading
 import time
 import uuid
 
+import pxc_standin_clientport as clientport
+
 MY_CNF = "/etc/mysql/my.cnf"
 SOCKET = "/run/mysqld/mysqld.sock"
 STATE_DIR = "/run/mysqld/pxc-standin"
 GCOMM_PORT = 4567
 GROUPS = ("mysqld", "server", "mysqld-8.0")
 LOOKUP = (("ssl_ca", "ca.pem"), ("ssl_cert", "server-cert.pem"), ("ssl_key", "server-key.pem"))
+CLIENT_TLS_VARS = ("ssl_ca", "ssl_cert", "ssl_key", "ssl_cipher", "tls_version")
 TRUE = ("1", "on", "yes", "true")
 VERSION = "8.0.0-clustersec-standin"
+SqlError = clientport.SqlError
+filter_names, split_sql = clientport.filter_names, clientport.split_sql
 
 
 class Refused(Exception):
@@ -111,6 +128,15 @@ def parse_provider_options(text):
     return out
 
 
+def host_port(text, default_port):
+    """'host', 'host:port', '[v6]:port' -> (host, port)."""
+    text = text.strip()
+    match = re.match(r"^\[([^\]]+)\](?::(\d+))?$", text) or re.match(r"^([^:]*)(?::(\d+))?$", text)
+    if not match:
+        return text, default_port
+    return match.group(1), int(match.group(2) or default_port)
+
+
 def tls_contexts(ca, cert, key, cipher=""):
     """(server, client) contexts of one node: its certificate and key, peers checked against the CA;
     socket.ssl_cipher is the OpenSSL cipher list of both (galera passes it to SSL_CTX_set_cipher_list)."""
@@ -144,11 +170,6 @@ class Node:
         opt = self.options.get
         self.datadir = opt("datadir", "/var/lib/mysql")
         self.new_cluster = new_cluster
-        address = opt("wsrep_cluster_address") or "gcomm://"
-        if not address.startswith("gcomm://"):
-            raise Refused("wsrep_cluster_address '%s' is not gcomm://..." % address)
-        self.peers = [p.split(":")[0].strip() for p in address[len("gcomm://"):].split("?")[0].split(",") if p.strip()]
-        self.bootstrap = new_cluster or not self.peers
         self.cluster_name = opt("wsrep_cluster_name", "my_wsrep_cluster")
         self.node_name = opt("wsrep_node_name", socket.gethostname())
         self.node_address = opt("wsrep_node_address", socket.gethostname())
@@ -156,16 +177,38 @@ class Node:
         self.cluster_uuid = None
         self.encrypt = truthy(opt("pxc_encrypt_cluster_traffic"), True)
         self.operator_provider_options = parse_provider_options(opt("wsrep_provider_options"))
+        listen = re.sub(r"^[a-z]+://", "", self.operator_provider_options.get("gmcast.listen_addr", ""))
+        self.gcomm_host, self.gcomm_port = host_port(listen or "0.0.0.0", GCOMM_PORT)
+        address = opt("wsrep_cluster_address") or "gcomm://"
+        if not address.startswith("gcomm://"):
+            raise Refused("wsrep_cluster_address '%s' is not gcomm://..." % address)
+        self.peers = [host_port(p, self.gcomm_port) for p in address[len("gcomm://"):].split("?")[0].split(",")
+                      if p.strip()]
+        self.bootstrap = new_cluster or not self.peers
         self.tls_files = {}
         self.server_ctx = self.client_ctx = None
+        # Client-server port: the TLS system variables (runtime values; ALTER INSTANCE RELOAD TLS reads these).
+        self.port = int(opt("port", "3306"))
+        self.client_tls = dict((o, opt(o) or d) for o, d in LOOKUP)
+        self.client_tls.update({"ssl_cipher": opt("ssl_cipher"),
+                                "tls_version": opt("tls_version", clientport.DEFAULT_TLS_VERSION)})
+        self.current_tls = {}
+        self.client_port_ctx = None
+        self.require_secure_transport = truthy(opt("require_secure_transport"), False)
+        self.default_plugin = opt("default_authentication_plugin", "caching_sha2_password").lower()
+        self.accounts = clientport.Accounts(self.default_plugin)
+        self.version = VERSION
+        self.socket_path, self.state_dir = SOCKET, STATE_DIR
         self.seqno = 0
         self.lock = threading.Lock()
 
     def path_in_datadir(self, path):
         return path if os.path.isabs(path) else os.path.join(self.datadir, path)
 
-    def load_tls(self):
-        """PXC's lookup for pxc-encrypt-cluster-traffic=ON; galera's socket.ssl* in manual mode."""
+    def load_tls(self, reload=False):
+        """PXC's lookup for pxc-encrypt-cluster-traffic=ON; galera's socket.ssl* in manual mode. A reload puts the
+        files into the running contexts (galera's load_crypto_context()): certificate and key are replaced, the CA
+        file is added to the verify store, which keeps every CA loaded since the start."""
         if self.encrypt:
             files = {}
             for option, default in LOOKUP:
@@ -174,38 +217,93 @@ class Node:
         else:
             po = self.operator_provider_options
             if not (truthy(po.get("socket.ssl"), False) or (po.get("socket.ssl_cert") and po.get("socket.ssl_key"))):
-                self.tls_files, self.server_ctx, self.client_ctx = {}, None, None
+                if not reload:
+                    self.tls_files, self.server_ctx, self.client_ctx = {}, None, None
                 return
             files = {"ssl_ca": po.get("socket.ssl_ca") or po.get("socket.ssl_cert", ""),
                      "ssl_cert": po.get("socket.ssl_cert", ""), "ssl_key": po.get("socket.ssl_key", "")}
             files = dict((k, self.path_in_datadir(v)) for k, v in files.items())
             where = "wsrep_provider_options socket.ssl"
+        cipher = self.operator_provider_options.get("socket.ssl_cipher", "")
         try:
-            server, client = tls_contexts(files["ssl_ca"], files["ssl_cert"], files["ssl_key"],
-                                          self.operator_provider_options.get("socket.ssl_cipher", ""))
+            server, client = tls_contexts(files["ssl_ca"], files["ssl_cert"], files["ssl_key"], cipher)
         except Refused as exc:
             raise Refused("[WSREP] %s: %s" % (where, exc))
         with self.lock:
-            self.tls_files, self.server_ctx, self.client_ctx = files, server, client
+            if reload and self.server_ctx is not None:
+                for ctx in (self.server_ctx, self.client_ctx):
+                    ctx.load_cert_chain(files["ssl_cert"], files["ssl_key"])
+                    ctx.load_verify_locations(files["ssl_ca"])
+                    if cipher:
+                        ctx.set_ciphers(cipher)
+            elif not reload:
+                self.server_ctx, self.client_ctx = server, client
+            self.tls_files = files
 
-    def checks(self):
+    def client_tls_context(self):
+        """A new TLS context of the client-server port from the current TLS variables (raises TlsSetupError)."""
+        v = self.client_tls
+        paths = [self.path_in_datadir(v[o]) if v[o] else None for o, dummy in LOOKUP]
+        return clientport.acceptor_context(*paths, cipher=v["ssl_cipher"], version=v["tls_version"])
+
+    def load_client_tls(self, reload=False, no_rollback=False):
+        """Start: without a context the port runs without TLS. ALTER INSTANCE RELOAD TLS: a new context, or the old
+        one and the error (TLS_channel::singleton_flush), or no TLS with NO ROLLBACK ON ERROR."""
+        try:
+            ctx = self.client_tls_context()
+        except clientport.TlsSetupError as exc:
+            if reload and not no_rollback:
+                raise SqlError("ERROR 3888 (HY000): Failed to set up SSL because of the following SSL library "
+                               "error: %s" % exc)
+            log("Warning", "Failed to initialize TLS for channel: mysql_main. See below for the description of "
+                           "exact issue.")
+            log("Warning", "Failed to set up SSL because of the following SSL library error: %s" % exc)
+            ctx = None
+        with self.lock:
+            self.client_port_ctx = ctx
+            self.current_tls = dict(self.client_tls) if ctx else {}
+
+    def provision_certs(self, validate):
+        """MySQL's auto-detection and auto_generate_certs for the client-server port: with no ssl_* option set and
+        none of ca.pem, server-cert.pem, server-key.pem in the data directory, they are generated (not by
+        --validate-config). PXC's automatic mode never gets here without them: group communication needs them."""
+        if validate or not truthy(self.options.get("auto_generate_certs"), True) or any(
+                self.options.get(o) for o in ("ssl_ca", "ssl_cert", "ssl_key", "ssl_capath", "ssl_crl", "ssl_crlpath")):
+            return
+        if any(os.path.exists(self.path_in_datadir(d)) for dummy, d in LOOKUP):
+            return
+        if clientport.auto_generate_certs(self.datadir, VERSION):
+            log("Note", "Auto generated SSL certificates are placed in data directory.")
+        else:
+            log("Warning", "auto_generate_certs: the stand-in could not run openssl; the client port has no TLS")
+
+    def checks(self, validate=False):
         if not os.path.isdir(self.datadir):
             raise Refused("data directory %s does not exist" % self.datadir)
         provider = self.options.get("wsrep_provider", "none")
         if provider != "none" and not os.path.exists(provider):
             raise Refused("[WSREP] wsrep_load(): can't open provider %s" % provider)
-        bind = self.options.get("bind_address")
-        if bind and bind not in ("*", "0.0.0.0", "::"):
-            try:
-                socket.getaddrinfo(bind, 3306)
-            except OSError as exc:
-                raise Refused("Can't start server: cannot resolve bind_address '%s': %s" % (bind, exc))
+        if self.default_plugin not in clientport.PLUGINS:
+            raise Refused("default_authentication_plugin '%s' is not simulated (the stand-in knows %s)"
+                          % (self.default_plugin, ", ".join(clientport.PLUGINS)))
+        self.bind_address()
         self.load_tls()
+        self.provision_certs(validate)
+        self.load_client_tls()
         state = self.grastate()
         if self.bootstrap and state.get("safe_to_bootstrap") == "0":
             raise Refused("[WSREP] It may not be safe to bootstrap the cluster from this node. It was not the last one "
                           "to leave the cluster and may not contain all the updates. To force cluster bootstrap with "
                           "this node, edit the grastate.dat file manually and set safe_to_bootstrap to 1.")
+
+    def bind_address(self):
+        bind = self.options.get("bind_address") or "*"
+        if bind in ("*", "0.0.0.0", "::"):
+            return "::" if bind == "::" else "0.0.0.0"
+        try:
+            return socket.getaddrinfo(bind, self.port, type=socket.SOCK_STREAM)[0][4][0]
+        except OSError as exc:
+            raise Refused("Can't start server: cannot resolve bind_address '%s': %s" % (bind, exc))
 
     # ------------------------------------------------------------ grastate.dat
 
@@ -241,7 +339,7 @@ class Node:
         with self.lock:
             ctx = self.client_ctx
         try:
-            with socket.create_connection((peer, GCOMM_PORT), timeout=timeout) as raw:
+            with socket.create_connection(peer, timeout=timeout) as raw:
                 conn = ctx.wrap_socket(raw) if ctx else raw
                 data = b""
                 while not data.endswith(b"\n") and len(data) < 4096:
@@ -262,7 +360,7 @@ class Node:
         for peer in self.peers:
             info = self.probe(peer)
             if info and info["node_uuid"] != self.node_uuid and info.get("cluster_uuid") == self.cluster_uuid:
-                out[info["node_uuid"]] = info.get("node_name", peer)
+                out[info["node_uuid"]] = info.get("node_name", peer[0])
         return sorted(out.values())
 
     def join(self, timeout):
@@ -272,18 +370,18 @@ class Node:
                 info = self.probe(peer)
                 if info and info["node_uuid"] != self.node_uuid and info.get("cluster_uuid"):
                     self.cluster_uuid = info["cluster_uuid"]
-                    return peer
+                    return "%s:%d" % peer
             time.sleep(0.5)
         raise Refused("[WSREP] failed to open gcomm backend connection: 110: failed to reach primary view: 110 "
                       "(no peer of %s answered with cluster '%s' and %s within %ds)"
-                      % (",".join(self.peers), self.cluster_name,
+                      % (",".join("%s:%d" % p for p in self.peers), self.cluster_name,
                          "TLS accepted by our CA" if self.client_ctx else "plain group communication", timeout))
 
     # ------------------------------------------------------------ SQL
 
     def provider_options(self):
-        opts = {"base_dir": self.datadir, "base_host": self.node_address, "base_port": str(GCOMM_PORT),
-                "gcache.size": "128M", "gmcast.listen_addr": "tcp://0.0.0.0:%d" % GCOMM_PORT}
+        opts = {"base_dir": self.datadir, "base_host": self.node_address, "base_port": str(self.gcomm_port),
+                "gcache.size": "128M", "gmcast.listen_addr": "tcp://%s:%d" % (self.gcomm_host, self.gcomm_port)}
         for key, value in self.operator_provider_options.items():
             if not (self.encrypt and key.startswith("socket.ssl")):
                 opts[key] = value
@@ -297,20 +395,43 @@ class Node:
 
     def variables(self):
         out = dict(self.options)
+        out.update(self.client_tls)
         out.update({"pxc_encrypt_cluster_traffic": self.encrypt, "wsrep_provider_options": self.provider_options(),
                     "wsrep_on": True, "hostname": socket.gethostname(), "datadir": self.datadir.rstrip("/") + "/",
                     "version": VERSION, "version_comment": "clustersec molecule stand-in, NOT Percona XtraDB Cluster",
                     "wsrep_cluster_name": self.cluster_name, "wsrep_node_name": self.node_name,
-                    "wsrep_node_address": self.node_address})
+                    "wsrep_node_address": self.node_address, "port": str(self.port),
+                    "bind_address": self.options.get("bind_address", "*"), "socket": self.socket_path,
+                    "require_secure_transport": self.require_secure_transport,
+                    "default_authentication_plugin": self.default_plugin,
+                    "have_ssl": "YES" if self.client_port_ctx else "DISABLED"})
         return out
 
     def status(self):
         members = self.members()
-        return {"wsrep_cluster_size": str(1 + len(members)), "wsrep_cluster_status": "Primary",
-                "wsrep_local_state_comment": "Synced", "wsrep_local_state": "4", "wsrep_ready": "ON",
-                "wsrep_connected": "ON", "wsrep_cluster_state_uuid": self.cluster_uuid,
-                "wsrep_incoming_addresses": ",".join([self.node_name] + members),
-                "wsrep_provider_name": "Galera (clustersec stand-in)"}
+        out = {"wsrep_cluster_size": str(1 + len(members)), "wsrep_cluster_status": "Primary",
+               "wsrep_local_state_comment": "Synced", "wsrep_local_state": "4", "wsrep_ready": "ON",
+               "wsrep_connected": "ON", "wsrep_cluster_state_uuid": self.cluster_uuid,
+               "wsrep_incoming_addresses": ",".join([self.node_name] + members),
+               "wsrep_provider_name": "Galera (clustersec stand-in)",
+               "Locked_connects": str(self.accounts.locked_connects)}
+        for name in CLIENT_TLS_VARS:
+            key = "Current_tls_" + name.split("_", 1)[1]
+            out[key] = self.current_tls.get(name) or ""
+        return out
+
+    def set_global(self, name, raw):
+        """SET GLOBAL of the client-server TLS variables (used at the next ALTER INSTANCE RELOAD TLS) and of
+        require_secure_transport (at once)."""
+        value = None if raw.upper() == "NULL" else clientport.unquote_sql(clientport.TOKEN.findall(raw)[0])
+        if name == "require_secure_transport":
+            if (value or "").lower() not in TRUE + ("0", "off", "no", "false"):
+                raise SqlError("ERROR 1231 (42000): Variable '%s' can't be set to the value of '%s'" % (name, value))
+            self.require_secure_transport = value.lower() in TRUE
+        elif name == "tls_version" and value and any(t.lower() not in ("tlsv1.2", "tlsv1.3") for t in value.split(",")):
+            raise SqlError("ERROR 1231 (42000): Variable '%s' can't be set to the value of '%s'" % (name, value))
+        else:
+            self.client_tls[name] = value
 
     def statement(self, sql):
         """One statement -> (columns, rows)."""
@@ -331,62 +452,32 @@ class Node:
         if match:
             values = self.status() if match.group(2).upper() == "STATUS" else self.variables()
             wanted = filter_names(match.group(3).strip(), values)
-            rows = [[k, ("ON" if values[k] else "OFF") if isinstance(values[k], bool) else values[k]] for k in wanted]
+            rows = [[k, ("ON" if values[k] else "OFF") if isinstance(values[k], bool) else
+                     ("" if values[k] is None else values[k])] for k in wanted]
             return ["Variable_name", "Value"], rows
-        if upper == "ALTER INSTANCE RELOAD TLS":
-            files = [self.path_in_datadir(self.options[o]) for o, dummy in LOOKUP if self.options.get(o)]
-            if len(files) == 3:
-                try:
-                    tls_contexts(*files)
-                except Refused as exc:
-                    raise SqlError("ERROR 3888 (HY000): Failed to set up SSL because of the following SSL library "
-                                   "error: %s" % exc)
+        match = re.match(r"ALTER INSTANCE RELOAD TLS( FOR CHANNEL mysql_main)?( NO ROLLBACK ON ERROR)?$", text, re.I)
+        if match:
+            self.load_client_tls(reload=True, no_rollback=bool(match.group(2)))
             return [], []
         match = re.match(r"SET GLOBAL wsrep_provider_options\s*=\s*'([^']*)'$", text, re.I)
         if match:
             if parse_provider_options(match.group(1)).get("socket.ssl_reload") in ("1", "yes", "YES", "true"):
                 try:
-                    self.load_tls()
+                    self.load_tls(reload=True)
                 except Refused as exc:
                     raise SqlError("ERROR 1210 (HY000): Incorrect arguments to SET: %s" % exc)
                 return [], []
+        match = re.match(r"SET (?:GLOBAL |@@GLOBAL\.)(%s)\s*=\s*(.+)$" % "|".join(CLIENT_TLS_VARS + (
+            "require_secure_transport",)), text, re.I)
+        if match:
+            self.set_global(match.group(1).lower(), match.group(2).strip())
+            return [], []
+        if self.accounts.execute(text):
+            return [], []
+        if re.search(r"\bUSER\b|IDENTIFIED|PASSWORD", upper):  # may hold a password: not quoted back
+            raise SqlError("ERROR 1064 (42000): You have an error in your SQL syntax (account statement)")
         raise SqlError("ERROR 1064 (42000): You have an error in your SQL syntax near '%s' "
                        "(the PXC stand-in answers only what the role sends)" % text[:60])
-
-
-class SqlError(Exception):
-    pass
-
-
-def filter_names(clause, values):
-    if not clause:
-        return sorted(values)
-    match = re.match(r"LIKE (?:'([^']*)'|\"([^\"]*)\")$", clause, re.I)
-    if match:
-        pattern = "^" + re.escape(match.group(1) or match.group(2) or "").replace("%", ".*").replace("_", ".") + "$"
-        return sorted(k for k in values if re.match(pattern, k, re.I))
-    match = re.match(r"WHERE Variable_name\s*(?:IN\s*\((.*)\)|=\s*(.*))$", clause, re.I)
-    if match:
-        names = [a or b for a, b in re.findall(r"'([^']*)'|\"([^\"]*)\"", match.group(1) or match.group(2))]
-        if names:
-            return [k for k in values if k.lower() in [n.lower() for n in names]]
-    raise SqlError("ERROR 1064 (42000): You have an error in your SQL syntax near '%s'" % clause[:60])
-
-
-def split_sql(text):
-    out, current, quote = [], "", None
-    for ch in text:
-        if quote:
-            quote = None if ch == quote else quote
-        elif ch in "'\"":
-            quote = ch
-        elif ch == ";":
-            out.append(current)
-            current = ""
-            continue
-        current += ch
-    out.append(current)
-    return [s.strip() for s in out if s.strip()]
 
 
 def serve(node):
@@ -417,15 +508,16 @@ def serve(node):
     class TCP(socketserver.ThreadingTCPServer):
         allow_reuse_address = True
         daemon_threads = True
+        address_family = socket.AF_INET6 if ":" in node.gcomm_host else socket.AF_INET
 
     class Unix(socketserver.ThreadingUnixStreamServer):
         daemon_threads = True
 
     try:
-        gcomm = TCP(("0.0.0.0", GCOMM_PORT), Gcomm)
+        gcomm = TCP((node.gcomm_host, node.gcomm_port), Gcomm)
     except OSError as exc:
-        raise Refused("[WSREP] failed to listen on tcp://0.0.0.0:%d: %s" % (GCOMM_PORT, exc.strerror))
-    return gcomm, lambda: Unix(SOCKET, Client)
+        raise Refused("[WSREP] failed to listen on tcp://%s:%d: %s" % (node.gcomm_host, node.gcomm_port, exc.strerror))
+    return gcomm, lambda: Unix(node.socket_path, Client)
 
 
 def sd_notify(message):
@@ -440,15 +532,17 @@ def sd_notify(message):
 
 
 def record_start(node):
-    started = os.path.join(STATE_DIR, "started")
-    shutil.rmtree(STATE_DIR, ignore_errors=True)
+    started = os.path.join(node.state_dir, "started")
+    shutil.rmtree(node.state_dir, ignore_errors=True)
     os.makedirs(started)
     for path in node.files:
         shutil.copyfile(path, os.path.join(started, path.strip("/").replace("/", "__")))
-    with open(os.path.join(STATE_DIR, "server.json"), "w", encoding="utf-8") as handle:
+    with open(os.path.join(node.state_dir, "server.json"), "w", encoding="utf-8") as handle:
         json.dump({"pid": os.getpid(), "bootstrap": node.bootstrap, "new_cluster": node.new_cluster,
                    "cluster_uuid": node.cluster_uuid, "node_uuid": node.node_uuid, "option_files": node.files,
-                   "pxc_encrypt_cluster_traffic": node.encrypt, "gcomm_tls_files": node.tls_files}, handle, indent=1)
+                   "pxc_encrypt_cluster_traffic": node.encrypt, "gcomm_tls_files": node.tls_files,
+                   "gcomm_port": node.gcomm_port, "client_port": node.port, "socket": node.socket_path,
+                   "client_tls": bool(node.client_port_ctx)}, handle, indent=1)
 
 
 def main():
@@ -457,10 +551,14 @@ def main():
     parser.add_argument("--wsrep-new-cluster", action="store_true")
     parser.add_argument("--validate-config", action="store_true")
     parser.add_argument("--join-timeout", type=int, default=int(os.environ.get("PXC_STANDIN_JOIN_TIMEOUT", "30")))
+    parser.add_argument("--socket", default=os.environ.get("PXC_STANDIN_SOCKET"))
+    parser.add_argument("--state-dir", default=os.environ.get("PXC_STANDIN_STATE_DIR", STATE_DIR))
     args = parser.parse_args()
     try:
         node = Node(args.defaults_file, args.wsrep_new_cluster)
-        node.checks()
+        node.socket_path = args.socket or node.options.get("socket") or SOCKET
+        node.state_dir = args.state_dir
+        node.checks(args.validate_config)
         if args.validate_config:
             log("Note", "stand-in: the configuration would start (option files: %s)" % ", ".join(node.files))
             return 0
@@ -474,31 +572,36 @@ def main():
         threading.Thread(target=gcomm.serve_forever, daemon=True).start()
         if not node.bootstrap:
             log("Note", "[WSREP] joining through %s" % node.join(args.join_timeout))
+        try:
+            clientport.ClientPort(node, node.bind_address(), node.port).serve()
+        except OSError as exc:
+            raise Refused("Can't start server: Bind on TCP/IP port: %s (port %d)" % (exc.strerror, node.port))
     except Refused as exc:
         log("ERROR", exc)
         log("ERROR", "Aborting (clustersec PXC stand-in)")
         return 1
     node.write_grastate(-1, False)
-    if os.path.exists(SOCKET):
-        os.unlink(SOCKET)
+    if os.path.exists(node.socket_path):
+        os.unlink(node.socket_path)
     client = unix_server()
-    os.chmod(SOCKET, 0o777)
+    os.chmod(node.socket_path, 0o777)
     record_start(node)
 
     def stop(signum, frame):  # pylint: disable=unused-argument
         alone = not node.members()
         node.write_grastate(node.seqno, alone)
-        if os.path.exists(SOCKET):
-            os.unlink(SOCKET)
-        shutil.rmtree(STATE_DIR, ignore_errors=True)
+        if os.path.exists(node.socket_path):
+            os.unlink(node.socket_path)
+        shutil.rmtree(node.state_dir, ignore_errors=True)
         log("Note", "shutdown complete (safe_to_bootstrap: %d)" % (1 if alone else 0))
         os._exit(0)  # pylint: disable=protected-access
 
     signal.signal(signal.SIGTERM, stop)
     signal.signal(signal.SIGINT, stop)
-    log("Note", "stand-in ready: %s, cluster %s (%s), group communication %s" % (
+    log("Note", "stand-in ready: %s, cluster %s (%s), group communication %s, client port %d %s" % (
         "bootstrapped a new cluster" if node.bootstrap else "joined", node.cluster_name, node.cluster_uuid,
-        "TLS " + json.dumps(node.tls_files) if node.server_ctx else "plain"))
+        "TLS " + json.dumps(node.tls_files) if node.server_ctx else "plain", node.port,
+        "with TLS" if node.client_port_ctx else "WITHOUT TLS"))
     sd_notify("READY=1\nSTATUS=clustersec PXC stand-in, Synced")
     client.serve_forever()
     return 0

@@ -33,7 +33,7 @@ def run(tmp_path, extra=None, check=False, hosts=None):
         'name': 'pki', 'hosts': 'db', 'gather_facts': False,
         'vars': {'pki_dir': str(tmp_path / 'pki'), 'pki_owner': 'root', 'pki_group': 'root'},
         'roles': [{'role': 'clustersec.mysql.pki'}],
-        'post_tasks': [{'name': 'Show the names', 'ansible.builtin.debug': {'msg': 'NODE {{ __pki_node | to_json }}'}}],
+        'post_tasks': [{'name': 'Show the names', 'ansible.builtin.debug': {'msg': 'NODE {{ pki_node | to_json }}'}}],
     }]))
     cmd = [os.path.join(VENV_BIN, 'ansible-playbook'), '-i', str(inv), str(play)]
     if check:

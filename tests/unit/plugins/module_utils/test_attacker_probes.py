@@ -13,7 +13,7 @@ import struct
 
 import pytest
 
-from ansible_collections.clustersec.mysql.plugins.module_utils import tls_policy, tls_probe
+from ansible_collections.clustersec.mysql.plugins.module_utils import attacker_probes, mysql_protocol, tls_policy
 from ansible_collections.clustersec.mysql.plugins.module_utils.encryption_report import AMBER, GREEN, RED, classify
 
 from .test_tls_probe import Loopback, _greeting, _write_pki  # noqa: F401 -- shared loopback helpers
@@ -44,7 +44,7 @@ class TLSServer(Loopback):
     def handle(self, conn):
         if self.kind == 'mysql':
             conn.sendall(_greeting(True))
-            tls_probe.read_mysql_packet(conn)
+            mysql_protocol.read_mysql_packet(conn)
         with self.ctx.wrap_socket(conn, server_side=True) as tls:
             tls.recv(1)
 
@@ -62,9 +62,9 @@ def servers():
 def test_cert_of_another_ca_is_refused_and_the_trusted_one_accepted(pki, servers, kind, max_version):
     s = TLSServer(pki['cluster'], pki['cluster']['ca'], kind, max_version=max_version)
     servers.append(s)
-    other = tls_probe.probe_refuses_cert('127.0.0.1', s.port, kind, pki['client']['cert'], pki['client']['key'])
+    other = attacker_probes.probe_refuses_cert('127.0.0.1', s.port, kind, pki['client']['cert'], pki['client']['key'])
     assert other['refused'] is True, other
-    control = tls_probe.probe_refuses_cert('127.0.0.1', s.port, kind, pki['cluster']['cert'], pki['cluster']['key'])
+    control = attacker_probes.probe_refuses_cert('127.0.0.1', s.port, kind, pki['cluster']['cert'], pki['cluster']['key'])
     assert control['refused'] is False, control
 
 
@@ -73,7 +73,7 @@ def test_cert_refusal_undetermined_when_nothing_listens(pki):
     sock.bind(('127.0.0.1', 0))
     port = sock.getsockname()[1]
     sock.close()
-    assert tls_probe.probe_refuses_cert('127.0.0.1', port, 'tls', pki['client']['cert'], pki['client']['key'])[
+    assert attacker_probes.probe_refuses_cert('127.0.0.1', port, 'tls', pki['client']['cert'], pki['client']['key'])[
         'refused'] is None
 
 
@@ -82,9 +82,9 @@ def test_weak_suites_refused_by_the_profile_and_seen_without_it(pki, servers):
     weak = TLSServer(pki['cluster'], pki['cluster']['ca'], ciphers='ECDHE-ECDSA-AES128-SHA:@SECLEVEL=0',
                      max_version=ssl.TLSVersion.TLSv1_2)
     servers.extend([strict, weak])
-    res = tls_probe.probe_weak_tls('127.0.0.1', strict.port, 'tls', pki['cluster']['cert'], pki['cluster']['key'])
+    res = attacker_probes.probe_weak_tls('127.0.0.1', strict.port, 'tls', pki['cluster']['cert'], pki['cluster']['key'])
     assert res['weak_cipher']['refused'] is True and res['old_protocol']['refused'] in (True, None)
-    res = tls_probe.probe_weak_tls('127.0.0.1', weak.port, 'tls', pki['cluster']['cert'], pki['cluster']['key'])
+    res = attacker_probes.probe_weak_tls('127.0.0.1', weak.port, 'tls', pki['cluster']['cert'], pki['cluster']['key'])
     assert res['weak_cipher']['refused'] is False and res['weak_cipher']['cipher'] == 'ECDHE-ECDSA-AES128-SHA'
 
 
@@ -95,9 +95,10 @@ class LoginServer(Loopback):
     """MariaDB-like login: a locked account answers 4151 once the password was checked; with
     require_secure_transport a plain login gets 1045 (MariaDB) or 3159 (MySQL)."""
 
-    def __init__(self, paths, password, require_tls, plain_code=1045):
+    def __init__(self, paths, password, require_tls, plain_code=1045, no_session_code=4151):
         super(LoginServer, self).__init__(paths)
         self.password, self.require_tls, self.plain_code = password, require_tls, plain_code
+        self.no_session_code = no_session_code
         self.start()
 
     def expected(self):
@@ -112,25 +113,25 @@ class LoginServer(Loopback):
 
     def handle(self, conn):
         conn.sendall(_greeting(True))
-        seq, payload = tls_probe.read_mysql_packet(conn)
+        seq, payload = mysql_protocol.read_mysql_packet(conn)
         caps = struct.unpack('<I', payload[:4])[0]
         chan = conn
-        if caps & tls_probe.CLIENT_SSL and len(payload) == 32:
+        if caps & mysql_protocol.CLIENT_SSL and len(payload) == 32:
             chan = self.ctx.wrap_socket(conn, server_side=True)
-            seq, payload = tls_probe.read_mysql_packet(chan)
+            seq, payload = mysql_protocol.read_mysql_packet(chan)
         dummy, dummy2, rest = payload[32:].partition(b'\x00')
         auth = rest[1:1 + rest[0]]
         if chan is conn and self.require_tls:
             chan.sendall(self.error(seq + 1, self.plain_code, 'Access denied'))
         elif auth == self.expected():
-            chan.sendall(self.error(seq + 1, 4151, 'Access denied, this account is locked'))
+            chan.sendall(self.error(seq + 1, self.no_session_code, 'Access denied, this account is locked'))
         else:
             chan.sendall(self.error(seq + 1, 1045, 'Access denied'))
         chan.close()
 
 
 def test_greeting_nonce_parsed_for_the_scramble():
-    info = tls_probe.parse_server_greeting(_greeting(True)[4:])
+    info = mysql_protocol.parse_server_greeting(_greeting(True)[4:])
     assert info['nonce'] == NONCE and info['plugin'] == 'mysql_native_password'
 
 
@@ -138,22 +139,34 @@ def test_greeting_nonce_parsed_for_the_scramble():
 def test_plain_login_refused_is_proven_by_the_tls_control(pki, servers, code):
     s = LoginServer(pki['cluster'], 'pw', require_tls=True, plain_code=code)
     servers.append(s)
-    res = tls_probe.probe_plain_login('127.0.0.1', s.port, 'clustersec_probe', 'pw')
+    res = attacker_probes.probe_plain_login('127.0.0.1', s.port, 'clustersec_probe', 'pw')
     assert res['tls_login']['outcome'] == 'locked'
     assert res['plain_refused'] is True
+
+
+def test_mysql_expired_probe_account_proves_the_refusal_too(pki, servers):
+    # MySQL's probe account is unlocked with an expired password (its lock check comes before the transport check).
+    s = LoginServer(pki['cluster'], 'pw', require_tls=True, plain_code=3159, no_session_code=1862)
+    servers.append(s)
+    res = attacker_probes.probe_plain_login('127.0.0.1', s.port, 'clustersec_probe', 'pw')
+    assert res['tls_login']['outcome'] == 'expired' and res['plain_refused'] is True
+    # Control: the same account over plaintext without require_secure_transport is seen as accepted.
+    t = LoginServer(pki['cluster'], 'pw', require_tls=False, no_session_code=1862)
+    servers.append(t)
+    assert attacker_probes.probe_plain_login('127.0.0.1', t.port, 'clustersec_probe', 'pw')['plain_refused'] is False
 
 
 def test_plain_login_accepted_is_seen(pki, servers):
     s = LoginServer(pki['cluster'], 'pw', require_tls=False)
     servers.append(s)
-    res = tls_probe.probe_plain_login('127.0.0.1', s.port, 'clustersec_probe', 'pw')
+    res = attacker_probes.probe_plain_login('127.0.0.1', s.port, 'clustersec_probe', 'pw')
     assert res['plain_login']['outcome'] == 'locked' and res['plain_refused'] is False
 
 
 def test_wrong_password_leaves_plain_refusal_undetermined(pki, servers):
     s = LoginServer(pki['cluster'], 'pw', require_tls=True)
     servers.append(s)
-    res = tls_probe.probe_plain_login('127.0.0.1', s.port, 'clustersec_probe', 'not-it')
+    res = attacker_probes.probe_plain_login('127.0.0.1', s.port, 'clustersec_probe', 'not-it')
     assert res['plain_refused'] is None and 'undetermined' in res['plain_error']
 
 

@@ -18,7 +18,7 @@ from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import ec
 from cryptography.x509.oid import NameOID
 
-from ansible_collections.clustersec.mysql.plugins.module_utils import tls_probe
+from ansible_collections.clustersec.mysql.plugins.module_utils import mysql_protocol, tls_probe
 from ansible_collections.clustersec.mysql.plugins.module_utils.encryption_report import (
     classify, render_markdown, summarize)
 
@@ -62,7 +62,7 @@ def pki(tmp_path_factory):
 
 
 def _greeting(with_ssl):
-    caps = 0xffff if with_ssl else (0xffff & ~tls_probe.CLIENT_SSL)
+    caps = 0xffff if with_ssl else (0xffff & ~mysql_protocol.CLIENT_SSL)
     body = (b'\x0a' + b'10.11.18-MariaDB\x00' + struct.pack('<I', 7) + b'abcdefgh' + b'\x00'
             + struct.pack('<H', caps & 0xffff) + b'\x21' + struct.pack('<H', 2) + struct.pack('<H', caps >> 16)
             + b'\x15' + b'\x00' * 10 + b'ijklmnopqrst\x00' + b'mysql_native_password\x00')
@@ -93,7 +93,7 @@ class Loopback(object):
             try:
                 conn.settimeout(5)
                 self.handle(conn)
-            except (OSError, ssl.SSLError, tls_probe.ProbeError):
+            except (OSError, ssl.SSLError, mysql_protocol.ProbeError):
                 pass
 
     def handle(self, conn):
@@ -118,7 +118,7 @@ class Server(Loopback):
                 conn.recv(1024)
                 conn.close()
                 return
-            tls_probe.read_mysql_packet(conn)
+            mysql_protocol.read_mysql_packet(conn)
         with self.ctx.wrap_socket(conn, server_side=True) as tls:
             tls.recv(1)
 

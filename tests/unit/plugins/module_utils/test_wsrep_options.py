@@ -54,3 +54,10 @@ def test_disabled_gives_no_keys_and_empty_input_ok():
 def test_semicolon_in_value_rejected():
     with pytest.raises(ValueError, match="must not contain"):
         w.merge('', {'socket.ssl_ca': '/a;b'})
+
+
+@pytest.mark.parametrize('options,tls', [('socket.ssl=yes', True), ('socket.ssl = NO; socket.ssl_cert = /c', False),
+                                         ('socket.ssl_cert=/c;socket.ssl_key=/k', True), ('gcache.size=1G', False),
+                                         ('', False), (None, False)])
+def test_tls_enabled_configured_and_running_forms(options, tls):
+    assert w.tls_enabled(options) is tls

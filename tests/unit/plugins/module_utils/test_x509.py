@@ -14,6 +14,8 @@ import subprocess
 import pytest
 
 from ansible_collections.clustersec.mysql.plugins.module_utils import x509 as X
+from ansible_collections.clustersec.mysql.plugins.module_utils.x509_checks import check_files, reissue_reasons
+from ansible_collections.clustersec.mysql.plugins.module_utils.x509_input import X509Error
 from ansible_collections.clustersec.mysql.plugins.modules import x509_ca, x509_node_certs
 
 
@@ -76,7 +78,7 @@ def test_ca_check_mode_writes_nothing(tmp_path):
 
 def test_passphrase_protected_ca_needs_passphrase(tmp_path):
     x509_ca.ensure_ca(ca_params(tmp_path, passphrase='s3cret'), False)
-    with pytest.raises(X.X509Error, match='passphrase'):
+    with pytest.raises(X509Error, match='passphrase'):
         x509_ca.ensure_ca(ca_params(tmp_path), False)
     assert not x509_ca.ensure_ca(ca_params(tmp_path, passphrase='s3cret'), False)[1]
 
@@ -86,7 +88,7 @@ def test_passphrase_protected_ca_needs_passphrase(tmp_path):
     ({'valid_days': 0}, 'valid_days'), ({'valid_days': -5}, 'valid_days'),
     ({'subject': {'common_name': 'x', 'country': 'FRA'}}, 'subject.country')])
 def test_ca_bad_input_names_field(tmp_path, kw, field):
-    with pytest.raises(X.X509Error, match=field):
+    with pytest.raises(X509Error, match=field):
         x509_ca.ensure_ca(ca_params(tmp_path, **kw), False)
     assert not os.listdir(str(tmp_path))
 
@@ -155,7 +157,7 @@ def test_ca_change_reissues(pki):
 
 def test_cn_equal_to_ca_cn_refused(pki):
     p = node_params(pki, nodes=[{'name': 'test CA ca', 'dns': [], 'ips': []}])
-    with pytest.raises(X.X509Error, match="equals the CA's CN"):
+    with pytest.raises(X509Error, match="equals the CA's CN"):
         issue(p)
 
 
@@ -164,13 +166,13 @@ def test_cn_equal_to_ca_cn_refused(pki):
     ([{'name': 'a', 'dns': ['bad name!'], 'ips': []}], "SAN 'bad name!'"),
     ([{'name': 'a', 'dns': [], 'ips': ['10.0.0.300']}], "'10.0.0.300'")])
 def test_bad_node_input_before_any_write(pki, nodes, match):
-    with pytest.raises(X.X509Error, match=match):
+    with pytest.raises(X509Error, match=match):
         issue(node_params(pki, nodes=nodes))
     assert not os.path.exists(str(pki / 'nodes'))
 
 
 def test_missing_ca_file(tmp_path):
-    with pytest.raises(X.X509Error, match='ca_cert_path: cannot read'):
+    with pytest.raises(X509Error, match='ca_cert_path: cannot read'):
         issue(node_params(tmp_path))
 
 
@@ -182,16 +184,16 @@ def test_check_mode_issues_nothing(pki):
 def test_check_files_good_and_control(pki):
     p = node_params(pki)
     srv = issue(p)['db1']['server']
-    problems, facts = X.check_files(p['ca_cert_path'], srv['cert_path'], srv['key_path'], names=['db1', '10.0.0.1'])
+    problems, facts = check_files(p['ca_cert_path'], srv['cert_path'], srv['key_path'], names=['db1', '10.0.0.1'])
     assert problems == [] and facts['cert']['dns_names'][0] == 'db1'
     # Control: the same check on wrong inputs reports every problem at once.
     other = issue(node_params(pki))['db2']['server']
     os.chmod(srv['key_path'], 0o644)
-    problems, dummy = X.check_files(p['ca_cert_path'], srv['cert_path'], other['key_path'],
-                                    names=['db9'], warn_days=400)
+    problems, dummy = check_files(p['ca_cert_path'], srv['cert_path'], other['key_path'],
+                                  names=['db9'], warn_days=400)
     text = '\n'.join(problems)
     assert 'does not match' in text and 'name db9 is not in the certificate' in text and 'expires in' in text
-    problems, dummy = X.check_files(p['ca_cert_path'], srv['cert_path'], srv['key_path'])
+    problems, dummy = check_files(p['ca_cert_path'], srv['cert_path'], srv['key_path'])
     assert any('readable by others' in x for x in problems)
 
 
@@ -200,7 +202,7 @@ def test_check_files_foreign_ca_expired_and_missing(pki, tmp_path_factory):
     srv = issue(p)['db1']['server']
     other = tmp_path_factory.mktemp('other')
     x509_ca.ensure_ca(ca_params(other), False)
-    problems, dummy = X.check_files(str(other / 'ca.pem'), srv['cert_path'], str(pki / 'nope.pem'))
+    problems, dummy = check_files(str(other / 'ca.pem'), srv['cert_path'], str(pki / 'nope.pem'))
     text = '\n'.join(problems)
     assert 'chain does not verify' in text and 'nope.pem' in text
     key = X.generate_key('ecdsa', curve='P-256')
@@ -209,7 +211,7 @@ def test_check_files_foreign_ca_expired_and_missing(pki, tmp_path_factory):
     node = {'common_name': 'old', 'dns': ['old'], 'ips': []}
     expired = X.issue_cert(ca_cert, ca_key, key, node, 1)
     later = X.utcnow() + datetime.timedelta(days=3)
-    assert 'expires within 30 days' in X.reissue_reasons(expired, key, ca_cert, node, 'ecdsa-P-256', 30, now=later)
+    assert 'expires within 30 days' in reissue_reasons(expired, key, ca_cert, node, 'ecdsa-P-256', 30, now=later)
 
 
 def test_client_certs_signed_by_the_client_ca_not_by_the_cluster_ca(pki):
@@ -222,9 +224,9 @@ def test_client_certs_signed_by_the_client_ca_not_by_the_cluster_ca(pki):
     assert openssl('verify', '-CAfile', str(pki / 'ca.pem'), client).returncode != 0
     assert openssl('verify', '-CAfile', str(pki / 'ca.pem'), server).returncode == 0
     # The same check the roles run: the cluster CA must not have signed a client certificate.
-    problems, dummy = X.check_files(str(pki / 'client-ca.pem'), client, None, refuse_ca_path=str(pki / 'ca.pem'))
+    problems, dummy = check_files(str(pki / 'client-ca.pem'), client, None, refuse_ca_path=str(pki / 'ca.pem'))
     assert problems == []
-    problems, dummy = X.check_files(str(pki / 'ca.pem'), server, None, refuse_ca_path=str(pki / 'ca.pem'))
+    problems, dummy = check_files(str(pki / 'ca.pem'), server, None, refuse_ca_path=str(pki / 'ca.pem'))
     assert any('must not be' in p for p in problems)
 
 
@@ -239,7 +241,7 @@ def test_single_ca_layout_migrates_client_certs_to_the_client_ca(pki):
 
 def test_client_ca_equal_to_cluster_ca_refused(pki):
     p = node_params(pki, client_ca_cert_path=str(pki / 'ca.pem'), client_ca_key_path=str(pki / 'ca-key.pem'))
-    with pytest.raises(X.X509Error, match='share one CA'):
+    with pytest.raises(X509Error, match='share one CA'):
         issue(p)
 
 
@@ -248,7 +250,7 @@ def test_client_cn_equal_to_a_ca_cn_refused(pki):
                                  'dns': [], 'ips': []}])
     x509_ca.ensure_ca(ca_params(pki, name='c2', subject={'common_name': 'test CA-client'}), False)
     p.update(client_ca_cert_path=str(pki / 'c2.pem'), client_ca_key_path=str(pki / 'c2-key.pem'))
-    with pytest.raises(X.X509Error, match="'test CA-client' equals the CA's CN"):
+    with pytest.raises(X509Error, match="'test CA-client' equals the CA's CN"):
         issue(p)
     assert not (pki / 'nodes').exists()
 
@@ -262,13 +264,13 @@ def test_client_cn_equal_to_a_ca_cn_refused(pki):
 ])
 def test_bad_node_input_refused_before_any_file(pki, node, message):
     p = node_params(pki, nodes=[dict({'dns': [], 'ips': []}, **node)])
-    with pytest.raises(X.X509Error, match=re.escape(message)):
+    with pytest.raises(X509Error, match=re.escape(message)):
         issue(p)
     assert not (pki / 'nodes').exists() and not (pki.parent / 'escaped').exists()
 
 
 def test_empty_node_list_refused(pki):
-    with pytest.raises(X.X509Error, match='the list is empty'):
+    with pytest.raises(X509Error, match='the list is empty'):
         issue(node_params(pki, nodes=[]))
 
 

@@ -13,13 +13,16 @@ import os
 import shlex
 import stat
 import subprocess
+import sys
 
 import jinja2
 import pytest
 
-from ansible_collections.clustersec.mysql.plugins.module_utils import ndb
-
 HERE = os.path.dirname(os.path.abspath(__file__))
+# config.ini is read back the way the NDB simulator's ndb_mgmd reads it (the collection itself only writes it).
+sys.path.insert(0, os.path.join(HERE, '..', '..', '..', 'ndb_simulator'))
+import ndbsim  # noqa: E402  pylint: disable=wrong-import-position
+
 TEMPLATES = os.path.join(HERE, '..', '..', '..', '..', 'roles', 'ndb_tde', 'templates')
 GOLDEN = os.path.join(HERE, 'golden')
 SECRET = 'T0ps3cr3t.Value'
@@ -141,21 +144,40 @@ def test_every_template_starts_with_ansible_managed():
 
 
 def test_config_ini_holds_the_tde_settings_and_every_node():
-    sections = ndb.parse_config_ini(render('config.ini.j2'))
+    sections = ndbsim.parse_config_ini(render('config.ini.j2'))
     db_default = dict(sections)['DB default']
     assert db_default == {'NoOfReplicas': '2', 'EncryptedFileSystem': '1', 'RequireEncryptedBackup': '1',
                           'LockPagesInMainMemory': '1', 'DataMemory': '2G', 'NoOfFragmentLogParts': '4'}
-    nodes = ndb.config_ini_nodes(sections)
+    nodes = ndbsim.config_ini_nodes(sections)
     assert [(n['type'], n['id']) for n in nodes] == [
         ('mgmd', 1), ('mgmd', 49), ('data', 2), ('data', 3), ('data', 4), ('data', 5), ('api', 50), ('api', None),
         ('api', None), ('api', None)]
     assert nodes[3]['params'] == {'NodeId': '3', 'HostName': 'data2.example', 'DataDir': '/srv/ndb',
                                   'DataMemory': '4G', 'ODirect': '1'}
     assert nodes[1]['params']['PortNumber'] == '1187'
-    assert ndb.assign_nodegroups([n for n in NODES if n['type'] == 'data'], 2) == {2: 0, 3: 0, 4: 1, 5: 1}
-    off = dict(ndb.parse_config_ini(render('config.ini.j2', ndb_tde_enabled=False,
-                                           ndb_tde_require_encrypted_backup=False)))['DB default']
+    assert ndbsim.assign_nodegroups([n for n in NODES if n['type'] == 'data'], 2) == {2: 0, 3: 0, 4: 1, 5: 1}
+    off = dict(ndbsim.parse_config_ini(render('config.ini.j2', ndb_tde_enabled=False,
+                                              ndb_tde_require_encrypted_backup=False)))['DB default']
     assert off['EncryptedFileSystem'] == '0' and off['RequireEncryptedBackup'] == '0'
+
+
+def test_config_ini_reader_round_trip():
+    text = '# c\n[DB default]\nNoOfReplicas=2\n\n[DB]\nNodeId=2\nHostName=h\n[DB]\nNodeId=3\n[API]\n'
+    sections = ndbsim.parse_config_ini(text)
+    assert sections[0] == ('DB default', {'NoOfReplicas': '2'})
+    assert [(n['type'], n['id']) for n in ndbsim.config_ini_nodes(sections)] == [('data', 2), ('data', 3), ('api', None)]
+    with pytest.raises(ndbsim.ConfigError, match='outside any section'):
+        ndbsim.parse_config_ini('a=1')
+    with pytest.raises(ndbsim.ConfigError, match='not key=value'):
+        ndbsim.parse_config_ini('[DB]\nfoo')
+
+
+def test_assign_nodegroups():
+    nodes = [{'type': 'data', 'id': i} for i in (2, 3, 4, 5)]
+    assert ndbsim.assign_nodegroups(nodes, 2) == {2: 0, 3: 0, 4: 1, 5: 1}
+    nodes[0]['nodegroup'] = 1
+    nodes[3]['nodegroup'] = ndbsim.NO_NODEGROUP
+    assert ndbsim.assign_nodegroups(nodes, 2) == {2: 1, 3: 0, 4: 0, 5: None}
 
 
 def test_units_disable_core_dumps():

@@ -165,28 +165,28 @@ def test_every_golden_file_has_a_variant():
 
 
 def _sections(text):
-    from ansible_collections.clustersec.mysql.plugins.module_utils import pxc_config
-    return pxc_config.parse_cnf(text)
+    from ansible_collections.clustersec.mysql.plugins.module_utils import mycnf
+    return mycnf.parse_cnf(text)
 
 
 def test_automatic_file_reads_back_as_automatic():
-    from ansible_collections.clustersec.mysql.plugins.module_utils import pxc_config
+    from ansible_collections.clustersec.mysql.plugins.module_utils import pxc_node
     text, dummy = render('db1', VARIANTS['automatic'])
     parsed = _sections(text)
-    assert pxc_config.encryption_state(parsed) == {'mode': 'automatic', 'gcomm_tls': True, 'sst_encrypt': 4}
+    assert pxc_node.encryption_state(parsed) == {'mode': 'automatic', 'gcomm_tls': True, 'sst_encrypt': 4}
     assert 'sst' not in parsed
-    lookup = pxc_config.tls_lookup(parsed, '/var/lib/mysql')
+    lookup = pxc_node.tls_lookup(parsed, '/var/lib/mysql')
     assert [lookup[k]['path'] for k in ('ca', 'cert', 'key')] == [
         '/etc/mysql/certs/ca.pem', '/etc/mysql/certs/server-cert.pem', '/etc/mysql/certs/server-key.pem']
 
 
 def test_datadir_variant_resolves_to_the_data_directory():
-    from ansible_collections.clustersec.mysql.plugins.module_utils import pxc_config
+    from ansible_collections.clustersec.mysql.plugins.module_utils import pxc_node
     text, dummy = render('db1', VARIANTS['automatic_datadir'])
     parsed = _sections(text)
     # Automatic mode: PXC sets socket.ssl/_ca/_cert/_key itself; the suite list is ours and survives.
     assert parsed['mysqld']['wsrep_provider_options'] == 'gcache.size=1G; socket.ssl_cipher=ECDHE+AESGCM:ECDHE+CHACHA20'
-    lookup = pxc_config.tls_lookup(parsed, '/var/lib/mysql')
+    lookup = pxc_node.tls_lookup(parsed, '/var/lib/mysql')
     assert [lookup[k]['path'] for k in ('ca', 'cert', 'key')] == [
         '/var/lib/mysql/ca.pem', '/var/lib/mysql/server-cert.pem', '/var/lib/mysql/server-key.pem']
 

@@ -1,0 +1,50 @@
+# -*- coding: utf-8 -*-
+# GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
+
+from __future__ import (absolute_import, division, print_function)
+__metaclass__ = type
+
+import pytest
+from ansible.errors import AnsibleFilterError
+
+from ansible_collections.clustersec.mysql.plugins.filter.ndb import FilterModule
+
+F = FilterModule().filters()
+
+# What ndb_cluster_info returns as nodes: management, data and API nodes together.
+NODES = [{'id': 1, 'type': 'mgmd', 'nodegroup': None}, {'id': 2, 'type': 'data', 'nodegroup': 0},
+         {'id': 3, 'type': 'data', 'nodegroup': 0}, {'id': 4, 'type': 'data', 'nodegroup': 1},
+         {'id': 50, 'type': 'api', 'nodegroup': None}]
+
+
+def test_filters_registered():
+    assert sorted(F) == ['ndb_backup_result', 'ndb_config_nodes', 'ndb_config_problems', 'ndb_config_values',
+                         'ndb_password_hex', 'ndb_password_problems', 'ndb_restart_problems', 'ndb_tde_status_table']
+    assert F['ndb_password_hex']('t0p$') == '74307024'
+    assert F['ndb_config_values']('2\t1\n') == {2: 1}
+
+
+def test_errors_are_filter_errors():
+    with pytest.raises(AnsibleFilterError, match='unknown password kind'):
+        F['ndb_password_problems']('a', kind='other')
+    with pytest.raises(AnsibleFilterError, match='empty secret'):
+        F['ndb_password_hex']('')
+    with pytest.raises(AnsibleFilterError, match="'x' is not a node number"):
+        F['ndb_config_nodes']({'d1': {'ndb_tde_node_id': 'x'}}, [], ['d1'])
+
+
+def test_ndb_backup_result():
+    out = 'Node 2: Backup 7 started from node 1\nNode 2: Backup 7 started from node 1 completed\n'
+    assert F['ndb_backup_result'](out) == {'backup_id': 7, 'completed': True, 'error': None}
+    assert F['ndb_backup_result']('') == {'backup_id': None, 'completed': False, 'error': None}
+
+
+def test_ndb_restart_problems_reads_the_data_nodes_of_ndb_cluster_info():
+    # Node group 1 has one data node (4); management and API nodes do not count.
+    problems = F['ndb_restart_problems'](NODES, 2)
+    assert len(problems) == 1 and problems[0].startswith('NoOfReplicas=2 (node groups 1 have one data node): ')
+    assert F['ndb_restart_problems'](NODES, 2, 'yes') == []
+    assert F['ndb_restart_problems'](NODES[:3], 2) == []
+    assert F['ndb_restart_problems'](NODES[:3], 1)[0].startswith('NoOfReplicas=1: ')
+    with pytest.raises(AnsibleFilterError, match="backup_confirmed must be a boolean, got 'perhaps'"):
+        F['ndb_restart_problems'](NODES, 2, 'perhaps')
