@@ -2,6 +2,7 @@
 drop-in, an operator's option file that sets one of our options is refused, and the wait after a start checks the
 cluster size (a node alone in a component of its own is Synced and Primary too)."""
 import os
+import re
 import subprocess
 import sys
 
@@ -72,3 +73,22 @@ def test_the_wait_checks_the_cluster_size():
     # Control of the check: the same node, Synced and Primary, is not accepted in a component smaller than asked.
     rc, out = playbook("wait_size.yml", "wait_size=4", "pxc_sync_timeout=4")
     assert rc != 0 and "Wait until the node is Synced in a Primary component of the expected size" in out, out[-2000:]
+
+
+def test_check_mode_runs_to_the_end_and_changes_nothing(cluster):
+    before = {n: h.check_output("sha256sum /etc/mysql/mysql.conf.d/*; systemctl show -p MainPID --value mysql")
+              for n, h in cluster.items()}
+    rc, out = playbook_check()
+    assert rc == 0, out[-3000:]
+    recap = re.findall(r"^pxc\d\s+:.*changed=(\d+)", out, re.M)
+    assert recap == ["0", "0", "0"], out[-2000:]
+    after = {n: h.check_output("sha256sum /etc/mysql/mysql.conf.d/*; systemctl show -p MainPID --value mysql")
+             for n, h in cluster.items()}
+    assert after == before
+
+
+def playbook_check():
+    cmd = ["ansible-playbook", "--check", "--diff", "-i", os.environ["MOLECULE_INVENTORY_FILE"], "--tags", "pxc",
+           os.path.join(SCENARIO, "converge.yml")]
+    proc = subprocess.run(cmd, capture_output=True, text=True, check=False, timeout=300)
+    return proc.returncode, proc.stdout + proc.stderr
