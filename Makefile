@@ -45,6 +45,7 @@ demo-clean:
 
 benchmarks: venv
 	@$(ROOT)/.venv/bin/python benchmarks/bench_certs.py
+	@$(ROOT)/.venv/bin/python benchmarks/bench_idempotent_certs.py
 
 bench-rotation: venv image
 	@$(ROOT)/.venv/bin/python benchmarks/bench_rotation.py

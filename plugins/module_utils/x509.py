@@ -11,6 +11,7 @@ from __future__ import (absolute_import, division, print_function)
 __metaclass__ = type
 
 import datetime
+import hashlib
 import os
 import re
 import tempfile
@@ -118,9 +119,19 @@ def load_cert(field, path):
     return load_certs(field, path)[0]
 
 
-def load_key(field, path, passphrase=None):
+def load_key(field, path, passphrase=None, known_sha256=None):
+    """A PEM private key. known_sha256: the SHA-256 of the file as this collection wrote it; when the file still has
+    it, the RSA consistency checks (about 55 ms per 2048-bit key) are skipped - the caller still compares the public
+    key with the certificate's (key_matches)."""
     data = read_file(field, path)
+    trusted = known_sha256 is not None and hashlib.sha256(data).hexdigest() == known_sha256
     try:
+        if trusted:
+            try:
+                return serialization.load_pem_private_key(data, password=passphrase.encode() if passphrase else None,
+                                                          unsafe_skip_rsa_key_validation=True)
+            except TypeError:  # cryptography < 39 has no such switch: validate as always
+                pass
         return serialization.load_pem_private_key(data, password=passphrase.encode() if passphrase else None)
     except TypeError as exc:
         if 'encrypted' in str(exc).lower() or 'password' in str(exc).lower():

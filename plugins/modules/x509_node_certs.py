@@ -14,7 +14,10 @@ description:
   - Issues, for every node of the list, a server certificate (also valid for client authentication, since Galera
     and the SST tunnels use one certificate on both ends) and optionally a client certificate, signed by the CA.
   - Files go to O(dest_dir)/<name>/ as C(server-cert.pem), C(server-key.pem), C(client-cert.pem),
-    C(client-key.pem); keys are written atomically with mode 0600.
+    C(client-key.pem); keys are written atomically with mode 0600. The SHA-256 of each key written is kept in
+    O(dest_dir)/C(.clustersec-written-keys.json) (mode 0600); a key still byte-for-byte as written is loaded without
+    the RSA consistency checks on later calls (its public key is still compared with the certificate's), any other
+    key with them.
   - A certificate is reissued only when it is missing, expires within O(renew_before) days, its subject or SANs
     changed, its key type changed, its key does not match, or it is not signed by the current CA. Otherwise
     nothing changes.
@@ -157,6 +160,8 @@ changed_nodes:
   sample: [db1]
 '''
 
+import hashlib
+import json
 import os
 
 from ansible.module_utils.basic import AnsibleModule, missing_required_lib
@@ -166,11 +171,26 @@ from ansible_collections.clustersec.mysql.plugins.module_utils.x509_checks impor
 from ansible_collections.clustersec.mysql.plugins.module_utils.x509_input import X509Error, normalise_nodes, validate_days, validate_key_spec, wanted_spec
 
 
-def _existing(cert_path, key_path):
+# SHA-256 of every key file this module wrote under dest_dir: a key still byte-for-byte as written is loaded without
+# the RSA consistency checks (its public key is still compared with the certificate's), so an idempotent call for
+# 100 nodes costs little more than one for a single node.
+MANIFEST = '.clustersec-written-keys.json'
+
+
+def _manifest(dest_dir):
+    try:
+        with open(os.path.join(dest_dir, MANIFEST)) as handle:
+            data = json.load(handle)
+        return data if isinstance(data, dict) else {}
+    except (IOError, OSError, ValueError):
+        return {}
+
+
+def _existing(cert_path, key_path, known_sha256=None):
     if not (os.path.exists(cert_path) and os.path.exists(key_path)):
         return None, None
     try:
-        return X.load_cert('cert', cert_path), X.load_key('key', key_path)
+        return X.load_cert('cert', cert_path), X.load_key('key', key_path, known_sha256=known_sha256)
     except X509Error:
         return None, None
 
@@ -207,6 +227,7 @@ def plan(p):
     nodes = normalise_nodes(p['nodes'], p['extra_sans'], ('', '-client') if p['client_certs'] else ('',))
     spec = wanted_spec(p['key_type'], p['key_size'], p['curve'])
     work = []
+    known = _manifest(p['dest_dir'])
     for node in nodes:
         kinds = [('server', node)]
         if p['client_certs']:
@@ -215,7 +236,7 @@ def plan(p):
             base = os.path.join(p['dest_dir'], node['name'])
             cert_path = os.path.join(base, '%s-cert.pem' % kind)
             key_path = os.path.join(base, '%s-key.pem' % kind)
-            cert, key = _existing(cert_path, key_path)
+            cert, key = _existing(cert_path, key_path, known.get(os.path.relpath(key_path, p['dest_dir'])))
             signer = (client_ca_cert, client_ca_key) if kind == 'client' else (ca_cert, ca_key)
             reasons = reissue_reasons(cert, key, signer[0], subject, spec, p['renew_before'])
             work.append(dict(node=node['name'], kind=kind, subject=subject, cert_path=cert_path, key_path=key_path,
@@ -225,6 +246,7 @@ def plan(p):
 
 def apply(p, ca_cert, ca_key, work, check_mode):
     result, diff_before, diff_after = {}, {}, {}
+    written = {}
     for item in work:
         entry = result.setdefault(item['node'], {'changed': False})
         cert = item['cert']
@@ -237,8 +259,10 @@ def apply(p, ca_cert, ca_key, work, check_mode):
                 directory = os.path.dirname(item['cert_path'])
                 if not os.path.isdir(directory):
                     os.makedirs(directory, 0o700)
-                X.write_atomic(item['key_path'], X.key_pem(key), 0o600)
+                pem = X.key_pem(key)
+                X.write_atomic(item['key_path'], pem, 0o600)
                 X.write_atomic(item['cert_path'], X.cert_pem(cert), 0o644)
+                written[os.path.relpath(item['key_path'], p['dest_dir'])] = hashlib.sha256(pem).hexdigest()
             entry['changed'] = True
         f = facts(cert)
         entry[item['kind']] = dict(cert_path=item['cert_path'], key_path=item['key_path'], serial=f['serial'],
@@ -248,6 +272,10 @@ def apply(p, ca_cert, ca_key, work, check_mode):
             label = '%s/%s' % (item['node'], item['kind'])
             diff_before[label] = dict((k, before.get(k)) for k in ('serial', 'sha256_fingerprint', 'not_after'))
             diff_after[label] = dict((k, f[k]) for k in ('serial', 'sha256_fingerprint', 'not_after'))
+    if written:
+        known = _manifest(p['dest_dir'])
+        known.update(written)
+        X.write_atomic(os.path.join(p['dest_dir'], MANIFEST), json.dumps(known, indent=0, sort_keys=True).encode(), 0o600)
     return result, dict(before=diff_before, after=diff_after)
 
 

@@ -39,8 +39,8 @@ def test_packaged_options_are_taken_over_with_a_backup(cluster):
         text = h.file(PACKAGED).content_string
         assert "# wsrep_cluster_address=gcomm://  # disabled by clustersec.mysql" in text, text
         active = [line for line in text.splitlines() if line.strip() and not line.lstrip().startswith("#")]
-        assert not [line for line in active if line.startswith(("wsrep_cluster_address", "wsrep_cluster_name",
-                                                                 "wsrep_node_name"))], active
+        ours = ("wsrep_cluster_address", "wsrep_cluster_name", "wsrep_node_name")
+        assert not [line for line in active if line.startswith(ours)], active
         assert "pxc_strict_mode=ENFORCING" in active and "server-id=1" in active, "a line not ours was lost"
         # Control: the backup holds the packaged file as it was, with the empty gcomm:// active.
         backups = h.check_output(f"ls {PACKAGED}.*~").split()
