@@ -8,6 +8,8 @@ import sys
 import tempfile
 import time
 
+import doc_section
+
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 HERE = os.path.join(ROOT, "benchmarks", "pki")
 DOC = os.path.join(ROOT, "docs", "benchmarks.md")
@@ -51,13 +53,7 @@ def main():
         lines.append(f"| {count} | {r['a']:.1f} s | {r['b']:.1f} s | {r['c']:.1f} s | {r['b'] / r['a']:.1f}x |")
     lines.append(END)
     section = "\n".join(lines)
-    doc = open(DOC).read() if os.path.exists(DOC) else "# Benchmarks\n"
-    if START in doc:
-        doc = doc[:doc.index(START)] + section + doc[doc.index(END) + len(END):]
-    else:
-        doc = doc.rstrip("\n") + "\n\n" + section + "\n"
-    with open(DOC, "w") as f:
-        f.write(doc)
+    doc_section.write(DOC, START, END, section)
     print(section)
     return 0
 

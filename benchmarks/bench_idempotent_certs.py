@@ -10,6 +10,8 @@ import sys
 import tempfile
 import time
 
+import doc_section
+
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 DOC = os.path.join(ROOT, "docs", "benchmarks.md")
 START, END = "<!-- bench_idempotent_certs:start -->", "<!-- bench_idempotent_certs:end -->"
@@ -71,13 +73,7 @@ def main():
              "wrote is loaded with the checks; every key's public key is compared with its certificate either way.",
              END]
     section = "\n".join(lines)
-    doc = open(DOC).read() if os.path.exists(DOC) else "# Benchmarks\n"
-    if START in doc:
-        doc = doc[:doc.index(START)] + section + doc[doc.index(END) + len(END):]
-    else:
-        doc = doc.rstrip("\n") + "\n\n" + section + "\n"
-    with open(DOC, "w") as f:
-        f.write(doc)
+    doc_section.write(DOC, START, END, section)
     return 0 if ratio <= 1.3 else 1
 
 

@@ -8,6 +8,8 @@ import subprocess
 import sys
 import time
 
+import doc_section
+
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 DOC = os.path.join(ROOT, "docs", "benchmarks.md")
 START, END = "<!-- bench_rotation:start -->", "<!-- bench_rotation:end -->"
@@ -87,12 +89,7 @@ def main():
         "", f"Reload path / restart path: {reload_t / restart_t:.2f}. Every restart rejoined by "
         "IST (the playbook asserts it). Data set: the scenario's few tables, so a restart here is cheaper than on a "
         "production node with a large buffer pool.", END])
-    doc = open(DOC).read() if os.path.exists(DOC) else "# Benchmarks\n"
-    if START in doc:
-        doc = doc[:doc.index(START)] + section + doc[doc.index(END) + len(END):]
-    else:
-        doc = doc.rstrip("\n") + "\n\n" + section + "\n"
-    open(DOC, "w").write(doc)
+    doc_section.write(DOC, START, END, section)
     print(section)
     return 0
 
