@@ -1,0 +1,195 @@
+#!/usr/bin/python
+# -*- coding: utf-8 -*-
+# GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
+
+from __future__ import (absolute_import, division, print_function)
+__metaclass__ = type
+
+DOCUMENTATION = r'''
+---
+module: galera_tls_reload
+short_description: One step of a live TLS change on a Galera node, in one call - swap files, reload, wait, report
+version_added: 0.5.0
+description:
+  - Puts the files of O(files) (prepared on the node, or their content from the controller) in place where their
+    content differs (one atomic rename each, mode and owner set first; a missing parent directory is made
+    root-only), runs the reload statements O(reload_sql) in one client call, then waits until the node is Synced
+    in a Primary component of at least O(wait_size) nodes. A reload cannot change membership, so only a node on its way
+    to Synced (Joined, Donor/Desynced) is polled; one not answering, outside a Primary component or seeing fewer
+    nodes fails at once.
+  - A reload statement the server refuses (an older server or provider) does not fail the module; RV(reload_error)
+    carries the client's message so the caller can restart that node instead, gated.
+  - No password passes through the module; the client authenticates as its option files and the socket allow.
+author: clustersec.mysql developers (@clustersec)
+extends_documentation_fragment:
+  - ansible.builtin.action_common_attributes
+attributes:
+  check_mode:
+    support: full
+    details: Reports which files would change; nothing is written or reloaded.
+  diff_mode:
+    support: none
+  platform:
+    platforms: posix
+options:
+  files:
+    description: Prepared files to put in place.
+    type: list
+    elements: dict
+    default: []
+    suboptions:
+      src:
+        description: The prepared file on the node; one of O(files[].src) and O(files[].content) is required.
+        type: path
+      content:
+        description: What the file holds (key material passes here; it is never logged or returned).
+        type: str
+      dest:
+        description: Where the server reads it.
+        type: path
+        required: true
+      mode:
+        description: Mode of O(files[].dest), octal string.
+        type: str
+        default: '0600'
+      owner:
+        description: Owner of O(files[].dest).
+        type: str
+      group:
+        description: Group of O(files[].dest).
+        type: str
+  reload_sql:
+    description: Statements that make the server read its TLS files again, run in one client call.
+    type: list
+    elements: str
+    default: []
+  client:
+    description: The command-line client, run with C(-N -B -e).
+    type: str
+    default: mariadb
+  wait_size:
+    description: Smallest cluster size the node must see once Synced; V(0) does not wait.
+    type: int
+    default: 0
+  timeout:
+    description: Seconds to wait for O(wait_size).
+    type: int
+    default: 300
+  poll_interval:
+    description: Seconds between polls of the node's state.
+    type: float
+    default: 0.5
+'''
+
+EXAMPLES = r'''
+- name: New certificate and key, FLUSH SSL and socket.ssl_reload, then Synced in a cluster of three
+  clustersec.mysql.galera_tls_reload:
+    files:
+      - {src: /etc/mysql/certs/.next/server-cert.pem, dest: /etc/mysql/certs/server-cert.pem, mode: '0644', owner: mysql}
+      - {src: /etc/mysql/certs/.next/server-key.pem, dest: /etc/mysql/certs/server-key.pem, mode: '0640', owner: mysql}
+    reload_sql:
+      - FLUSH SSL
+      - SET GLOBAL wsrep_provider_options='socket.ssl_reload=1'
+    wait_size: 3
+'''
+
+RETURN = r'''
+files_changed:
+  description: Destinations whose content changed (in check mode, would change).
+  returned: always
+  type: list
+  elements: str
+  sample: [/etc/mysql/certs/server-cert.pem]
+reloaded:
+  description: Whether every reload statement succeeded.
+  returned: always
+  type: bool
+  sample: true
+reload_error:
+  description: The client's message when a reload statement was refused; empty otherwise.
+  returned: always
+  type: str
+  sample: ""
+status:
+  description: The node's Galera state after the wait (or after the reload when not waiting).
+  returned: always
+  type: dict
+  contains:
+    wsrep_local_state_comment:
+      description: Local state.
+      type: str
+      sample: Synced
+    wsrep_cluster_status:
+      description: Component status.
+      type: str
+      sample: Primary
+    wsrep_cluster_size:
+      description: Nodes in the component.
+      type: str
+      sample: "3"
+seconds:
+  description: Time the step took on the node.
+  returned: always
+  type: float
+  sample: 0.42
+'''
+
+import shlex
+import time
+
+from ansible.module_utils.basic import AnsibleModule
+
+from ansible_collections.clustersec.mysql.plugins.module_utils import file_swap, wsrep_status
+
+
+def main():
+    module = AnsibleModule(
+        argument_spec=dict(
+            files=dict(type='list', elements='dict', default=[], options=dict(
+                src=dict(type='path'), content=dict(type='str', no_log=True), dest=dict(type='path', required=True),
+                mode=dict(type='str', default='0600'), owner=dict(type='str'), group=dict(type='str'))),
+            reload_sql=dict(type='list', elements='str', default=[]),
+            client=dict(type='str', default='mariadb'),
+            wait_size=dict(type='int', default=0),
+            timeout=dict(type='int', default=300),
+            poll_interval=dict(type='float', default=0.5)),
+        supports_check_mode=True)
+    p = module.params
+    started = time.monotonic()
+    for entry in p['files']:
+        if (entry['src'] is None) == (entry['content'] is None):
+            module.fail_json(msg='%s: give one of src and content' % entry['dest'])
+    try:
+        todo = file_swap.pending(p['files'])
+    except file_swap.SwapError as exc:
+        module.fail_json(msg=str(exc))
+    result = dict(changed=bool(todo), files_changed=[f['dest'] for f in todo], reloaded=False, reload_error='',
+                  status={})
+    if module.check_mode:
+        result['seconds'] = round(time.monotonic() - started, 3)
+        module.exit_json(**result)
+    try:
+        for entry in todo:
+            file_swap.install(entry)
+    except (OSError, KeyError) as exc:
+        module.fail_json(msg='cannot put %s in place: %s' % (entry['dest'], exc), **result)
+    if p['reload_sql']:
+        rc, dummy, err = module.run_command(shlex.split(p['client']) + ['-N', '-B', '-e', '; '.join(p['reload_sql'])])
+        result.update(reloaded=rc == 0, reload_error='' if rc == 0 else (err.strip() or 'client exit code %d' % rc))
+        result['changed'] = result['changed'] or rc == 0
+    client = shlex.split(p['client'])
+    if p['wait_size'] > 0 and not result['reload_error']:
+        result['status'], problem = wsrep_status.wait_synced(module.run_command, client, p['wait_size'], p['timeout'],
+                                                             p['poll_interval'], time.monotonic, time.sleep,
+                                                             fail_fast=True)
+        if problem is not None:
+            result['seconds'] = round(time.monotonic() - started, 3)
+            module.fail_json(msg='cluster is not whole after the reload, nothing more is touched: %s' % problem, **result)
+    else:
+        result['status'] = wsrep_status.read(module.run_command, client)[0]
+    result['seconds'] = round(time.monotonic() - started, 3)
+    module.exit_json(**result)
+
+
+if __name__ == '__main__':
+    main()

@@ -1,0 +1,12 @@
+from ansible_collections.clustersec.mysql.plugins.module_utils import galera_rejoin as R
+
+SST = ("WSREP: Running: 'wsrep_sst_mariabackup --role 'joiner' --address '10.89.0.2' --datadir '/var/lib/mysql/'\n"
+       "WSREP: SST received\n")
+IST = "WSREP: Prepared IST receiver for 100-120, listening at: ssl://10.89.0.2:4568\nWSREP: IST received: 6f1a:120\n"
+
+
+def test_sst_ist_and_neither():
+    assert R.rejoined_by(SST) == 'sst'
+    assert R.rejoined_by(IST) == 'ist'
+    assert R.rejoined_by('WSREP: Server status change joined -> synced\n') == 'none'
+    assert R.rejoined_by('') == 'none'
