@@ -95,6 +95,11 @@ def _negative_findings(probe, findings, accepted):
             findings.append('a client certificate is accepted as a cluster peer%s'
                             % (' [accepted opt-out shared_ca]' if 'shared_ca' in accepted else ''))
             statuses.append(_risk(accepted, 'shared_ca'))
+        elif name == 'previous-CA' and probe.get('channel') == 'group-communication':
+            findings.append('a certificate of the previous CA is still accepted%s'
+                            % (' [accepted opt-out previous_ca_until_restart: refused once the node restarts]'
+                               if 'previous_ca_until_restart' in accepted else ''))
+            statuses.append(_risk(accepted, 'previous_ca_until_restart'))
         else:
             findings.append('a certificate of the %s is still accepted' % name.replace('-', ' '))
             statuses.append(RED)

@@ -12,6 +12,37 @@ import pwd
 import tempfile
 
 
+# The file set argument spec of node_files and galera_node_state (doc fragment clustersec.mysql.file_set).
+FILE_SET_SPEC = dict(
+    directories=dict(type='list', elements='dict', default=[], options=dict(
+        path=dict(type='path', required=True), mode=dict(type='str', default='0755'),
+        owner=dict(type='str'), group=dict(type='str'))),
+    files=dict(type='list', elements='dict', default=[], options=dict(
+        dest=dict(type='path', required=True), content=dict(type='str', no_log=True),
+        src=dict(type='path'), mode=dict(type='str', default='0644'), owner=dict(type='str'),
+        group=dict(type='str'), secret=dict(type='bool', default=False))),
+)
+
+
+def set_problems(files):
+    """Entries of a file set that give neither or both of src and content."""
+    return ['%s: give one of src and content' % e['dest'] for e in files
+            if (e.get('src') is None) == (e.get('content') is None)]
+
+
+def differing(directories, files):
+    """Paths of the set whose content, mode, owner or group differ from what they should be, or are missing."""
+    out = [d['path'] for d in directories
+           if not os.path.isdir(d['path']) or attributes_off(dict(d, dest=d['path']))]
+    for entry in files:
+        try:
+            if pending([entry]) or attributes_off(entry):
+                out.append(entry['dest'])
+        except (SwapError, KeyError, OSError):
+            out.append(entry['dest'])
+    return out
+
+
 class SwapError(Exception):
     pass
 
@@ -37,6 +68,32 @@ def wanted(entry):
 def pending(files):
     """The entries of files whose dest differs from what they should hold."""
     return [entry for entry in files if _read(entry['dest']) != wanted(entry)]
+
+
+def attributes_off(entry):
+    """What of mode, owner and group of an existing dest differs from entry (names; empty when all match)."""
+    try:
+        st = os.stat(entry['dest'])
+    except OSError:
+        return ['missing']
+    out = []
+    if entry.get('mode') is not None and (st.st_mode & 0o7777) != int(str(entry['mode']), 8):
+        out.append('mode')
+    uid, gid = _ids(entry.get('owner'), entry.get('group'))
+    if uid != -1 and st.st_uid != uid:
+        out.append('owner')
+    if gid != -1 and st.st_gid != gid:
+        out.append('group')
+    return out
+
+
+def set_attributes(entry):
+    """Mode, owner and group of dest as entry says, without rewriting its content."""
+    uid, gid = _ids(entry.get('owner'), entry.get('group'))
+    if entry.get('mode') is not None:
+        os.chmod(entry['dest'], int(str(entry['mode']), 8))
+    if uid != -1 or gid != -1:
+        os.chown(entry['dest'], uid, gid)
 
 
 def _ids(owner, group):

@@ -32,6 +32,9 @@ OPT_OUTS = {
     'weak_tls': 'protocols below TLS 1.2 or TLS 1.2 suites without forward secrecy or AEAD',
     'shared_ca': 'one CA for cluster peers and clients: any client certificate is a cluster peer',
     'unencrypted_channels': 'a channel without TLS',
+    # galera-4's socket.ssl_reload only adds CAs to its trust store (docs/trust.md).
+    'previous_ca_until_restart': 'after a CA rotation, group communication accepts certificates of the previous CA '
+                                 'until each node restarts (the rotation reloads only)',
 }
 
 

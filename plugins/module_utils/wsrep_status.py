@@ -9,6 +9,11 @@ STATUS_SQL = ("SHOW GLOBAL STATUS WHERE Variable_name IN "
               "('wsrep_cluster_size', 'wsrep_cluster_status', 'wsrep_local_state_comment')")
 
 
+# Argument spec of the Galera modules that talk to the node's server and wait (doc fragment clustersec.mysql.galera_client).
+CLIENT_SPEC = dict(client=dict(type='str', default='mariadb'), timeout=dict(type='int', default=300),
+                   poll_interval=dict(type='float', default=0.5))
+
+
 def parse(output):
     """Tab-separated name/value lines (client -N -B) as a dict; names lower case, values as printed."""
     status = {}

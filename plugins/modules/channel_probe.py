@@ -29,13 +29,7 @@ description:
 author: clustersec.mysql developers (@clustersec)
 extends_documentation_fragment:
   - ansible.builtin.action_common_attributes
-attributes:
-  check_mode:
-    support: full
-  diff_mode:
-    support: none
-  platform:
-    platforms: posix
+  - clustersec.mysql.attributes
 options:
   address:
     description: Host name or IP address to probe.

@@ -19,14 +19,11 @@ description:
 author: clustersec.mysql developers (@clustersec)
 extends_documentation_fragment:
   - ansible.builtin.action_common_attributes
+  - clustersec.mysql.attributes
 attributes:
   check_mode:
     support: full
     details: In check mode nothing is written; the summary is still returned.
-  diff_mode:
-    support: none
-  platform:
-    platforms: posix
 options:
   nodes:
     description:

@@ -21,14 +21,12 @@ description:
 author: clustersec.mysql developers (@clustersec)
 extends_documentation_fragment:
   - ansible.builtin.action_common_attributes
+  - clustersec.mysql.attributes
+  - clustersec.mysql.galera_client
 attributes:
   check_mode:
     support: full
     details: Reports changed (a restart would happen); nothing is stopped or started.
-  diff_mode:
-    support: none
-  platform:
-    platforms: posix
 options:
   state:
     description: Restart, only stop, or only start (and wait).
@@ -47,22 +45,10 @@ options:
   since:
     description: Journal start time for O(state=started) (RV(since) of the O(state=stopped) call).
     type: str
-  client:
-    description: The command-line client, run with C(-N -B -e).
-    type: str
-    default: mariadb
   wait_size:
     description: Smallest cluster size the node must see once Synced.
     type: int
     required: true
-  timeout:
-    description: Seconds to wait for O(wait_size).
-    type: int
-    default: 300
-  poll_interval:
-    description: Seconds between polls of the node's state.
-    type: float
-    default: 0.5
   rejoin_log:
     description: V(journal) reads the journal of O(start_unit) for an SST; empty reports C(unknown).
     type: str
@@ -133,11 +119,9 @@ def main():
             stop_units=dict(type='list', elements='str', required=True),
             start_unit=dict(type='str', required=True),
             since=dict(type='str'),
-            client=dict(type='str', default='mariadb'),
             wait_size=dict(type='int', required=True),
-            timeout=dict(type='int', default=300),
-            poll_interval=dict(type='float', default=0.5),
-            rejoin_log=dict(type='str', default='journal')),
+            rejoin_log=dict(type='str', default='journal'),
+            **wsrep_status.CLIENT_SPEC),
         supports_check_mode=True)
     p = module.params
     started = time.monotonic()

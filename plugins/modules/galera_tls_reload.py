@@ -23,14 +23,12 @@ description:
 author: clustersec.mysql developers (@clustersec)
 extends_documentation_fragment:
   - ansible.builtin.action_common_attributes
+  - clustersec.mysql.attributes
+  - clustersec.mysql.galera_client
 attributes:
   check_mode:
     support: full
     details: Reports which files would change; nothing is written or reloaded.
-  diff_mode:
-    support: none
-  platform:
-    platforms: posix
 options:
   files:
     description: Prepared files to put in place.
@@ -63,22 +61,10 @@ options:
     type: list
     elements: str
     default: []
-  client:
-    description: The command-line client, run with C(-N -B -e).
-    type: str
-    default: mariadb
   wait_size:
     description: Smallest cluster size the node must see once Synced; V(0) does not wait.
     type: int
     default: 0
-  timeout:
-    description: Seconds to wait for O(wait_size).
-    type: int
-    default: 300
-  poll_interval:
-    description: Seconds between polls of the node's state.
-    type: float
-    default: 0.5
 '''
 
 EXAMPLES = r'''
@@ -149,16 +135,14 @@ def main():
                 src=dict(type='path'), content=dict(type='str', no_log=True), dest=dict(type='path', required=True),
                 mode=dict(type='str', default='0600'), owner=dict(type='str'), group=dict(type='str'))),
             reload_sql=dict(type='list', elements='str', default=[]),
-            client=dict(type='str', default='mariadb'),
             wait_size=dict(type='int', default=0),
-            timeout=dict(type='int', default=300),
-            poll_interval=dict(type='float', default=0.5)),
+            **wsrep_status.CLIENT_SPEC),
         supports_check_mode=True)
     p = module.params
     started = time.monotonic()
-    for entry in p['files']:
-        if (entry['src'] is None) == (entry['content'] is None):
-            module.fail_json(msg='%s: give one of src and content' % entry['dest'])
+    problems = file_swap.set_problems(p['files'])
+    if problems:
+        module.fail_json(msg='; '.join(problems))
     try:
         todo = file_swap.pending(p['files'])
     except file_swap.SwapError as exc:

@@ -19,14 +19,11 @@ description:
 author: clustersec.mysql developers (@clustersec)
 extends_documentation_fragment:
   - ansible.builtin.action_common_attributes
+  - clustersec.mysql.attributes
 attributes:
   check_mode:
     support: full
     details: The state is read in check mode too; O(wait_for) is ignored there, since nothing was started or stopped.
-  diff_mode:
-    support: none
-  platform:
-    platforms: posix
 options:
   ndb_mgm:
     description: The management client, a name on C(PATH) or a path.

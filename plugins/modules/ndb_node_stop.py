@@ -20,14 +20,11 @@ description:
 author: clustersec.mysql developers (@clustersec)
 extends_documentation_fragment:
   - ansible.builtin.action_common_attributes
+  - clustersec.mysql.attributes
 attributes:
   check_mode:
     support: full
     details: In check mode the state is read and the gate checked once (no waiting), and nothing is stopped.
-  diff_mode:
-    support: none
-  platform:
-    platforms: posix
 options:
   node_id:
     description: The data node to stop.

@@ -21,14 +21,11 @@ description:
 author: clustersec.mysql developers (@clustersec)
 extends_documentation_fragment:
   - ansible.builtin.action_common_attributes
+  - clustersec.mysql.attributes
 attributes:
   check_mode:
     support: full
     details: Read-only; it runs the same in check mode.
-  diff_mode:
-    support: none
-  platform:
-    platforms: posix
 options:
   node_id:
     description: The data node id.

@@ -25,13 +25,7 @@ description:
 author: clustersec.mysql developers (@clustersec)
 extends_documentation_fragment:
   - ansible.builtin.action_common_attributes
-attributes:
-  check_mode:
-    support: full
-  diff_mode:
-    support: none
-  platform:
-    platforms: posix
+  - clustersec.mysql.attributes
 options:
   datadir:
     description: Data directory of the server.

@@ -20,15 +20,12 @@ description:
 author: clustersec.mysql developers (@clustersec)
 extends_documentation_fragment:
   - ansible.builtin.action_common_attributes
+  - clustersec.mysql.attributes
   - clustersec.mysql.x509_key
 attributes:
-  check_mode:
-    support: full
   diff_mode:
     support: full
     details: The diff shows certificate facts (serial, fingerprint, dates), never key material.
-  platform:
-    platforms: posix
 options:
   cert_path:
     description: Path of the CA certificate (PEM).

@@ -20,24 +20,16 @@ description:
 author: clustersec.mysql developers (@clustersec)
 extends_documentation_fragment:
   - ansible.builtin.action_common_attributes
-attributes:
-  check_mode:
-    support: full
-  diff_mode:
-    support: none
-  platform:
-    platforms: posix
+  - clustersec.mysql.attributes
 requirements:
   - cryptography >= 38.0 (Python library on the node; Debian package python3-cryptography)
 options:
   ca_path:
-    description: CA certificate or bundle.
+    description: CA certificate or bundle; required unless O(sets) is given.
     type: path
-    required: true
   cert_path:
-    description: Node certificate.
+    description: Node certificate; required unless O(sets) is given.
     type: path
-    required: true
   key_path:
     description: Node key.
     type: path
@@ -63,6 +55,38 @@ options:
         certificate (Galera accepts any certificate of its CA as a peer).
     type: path
     version_added: 0.3.0
+  sets:
+    description:
+      - Several certificate sets checked in one call (one round trip for every channel of a node); each gives
+        O(sets[].name) and the options above for that set. O(warn_days) and O(db_user) apply to all.
+      - Mutually exclusive with O(ca_path), O(cert_path), O(key_path), O(names) and O(refuse_ca_path).
+    type: list
+    elements: dict
+    version_added: 0.5.0
+    suboptions:
+      name:
+        description: Name of the set in RV(results).
+        type: str
+        required: true
+      ca_path:
+        description: CA certificate or bundle.
+        type: path
+        required: true
+      cert_path:
+        description: Certificate.
+        type: path
+        required: true
+      key_path:
+        description: Key.
+        type: path
+      names:
+        description: Names the certificate must hold.
+        type: list
+        elements: str
+        default: []
+      refuse_ca_path:
+        description: A CA that must not have signed the certificate.
+        type: path
 '''
 
 EXAMPLES = r'''
@@ -77,19 +101,42 @@ EXAMPLES = r'''
 
 RETURN = r'''
 problems:
-  description: One line per problem; empty when all is well.
+  description: One line per problem (with O(sets), of every set, each line starting with the set's name); empty when all is well.
   returned: always
   type: list
   elements: str
   sample: ["name 10.0.0.5 is not in the certificate (CN/SAN: db1, localhost)"]
+results:
+  description: With O(sets), per set in order, its name, problems and the facts RV(ca) and RV(cert) describe.
+  returned: when O(sets) is given
+  type: list
+  elements: dict
+  contains:
+    name:
+      description: The set's name.
+      type: str
+      sample: group-communication
+    problems:
+      description: The set's problems.
+      type: list
+      elements: str
+      sample: []
+    ca:
+      description: As RV(ca).
+      type: dict
+      sample: {subject: CN=prod CA, count: 1}
+    cert:
+      description: As RV(cert).
+      type: dict
+      sample: {subject: CN=db1}
 ca:
   description: Facts of the (last) CA certificate; C(sha256_fingerprint) lists every certificate of the bundle.
-  returned: always
+  returned: unless O(sets) is given
   type: dict
   sample: {subject: CN=prod CA, sha256_fingerprint: 9c1e..., not_after: "2036-01-01T00:00:00Z", count: 1}
 cert:
   description: Facts of the node certificate.
-  returned: always
+  returned: unless O(sets) is given
   type: dict
   sample: {subject: CN=db1, issuer: CN=prod CA, serial: 4a1f..., sha256_fingerprint: 7b2e...,
            not_after: "2029-02-25T10:00:00Z", days_left: 820, dns_names: [db1, localhost], ip_addresses: [127.0.0.1],
@@ -105,20 +152,37 @@ from ansible_collections.clustersec.mysql.plugins.module_utils.x509_checks impor
 def main():
     module = AnsibleModule(
         argument_spec=dict(
-            ca_path=dict(type='path', required=True),
-            cert_path=dict(type='path', required=True),
+            ca_path=dict(type='path'),
+            cert_path=dict(type='path'),
             key_path=dict(type='path', no_log=False),
             names=dict(type='list', elements='str', default=[]),
             warn_days=dict(type='int', default=30),
             db_user=dict(type='str'),
             fail_on_problems=dict(type='bool', default=True),
             refuse_ca_path=dict(type='path'),
+            sets=dict(type='list', elements='dict', options=dict(
+                name=dict(type='str', required=True), ca_path=dict(type='path', required=True),
+                cert_path=dict(type='path', required=True), key_path=dict(type='path', no_log=False),
+                names=dict(type='list', elements='str', default=[]), refuse_ca_path=dict(type='path'))),
         ),
+        mutually_exclusive=[('sets', 'ca_path'), ('sets', 'cert_path'), ('sets', 'key_path'), ('sets', 'refuse_ca_path')],
+        required_one_of=[('sets', 'ca_path')],
+        required_together=[('ca_path', 'cert_path')],
         supports_check_mode=True,
     )
     if not X.HAS_CRYPTOGRAPHY:
         module.fail_json(msg=missing_required_lib('cryptography'), exception=str(X.CRYPTOGRAPHY_IMPORT_ERROR))
     p = module.params
+    if p['sets'] is not None:
+        results = []
+        for one in p['sets']:
+            problems, facts = check_files(one['ca_path'], one['cert_path'], one['key_path'], one['names'],
+                                          p['warn_days'], p['db_user'], refuse_ca_path=one['refuse_ca_path'])
+            results.append(dict(name=one['name'], problems=problems, ca=facts['ca'], cert=facts['cert']))
+        problems = ['%s: %s' % (r['name'], line) for r in results for line in r['problems']]
+        if problems and p['fail_on_problems']:
+            module.fail_json(msg='\n'.join(problems), problems=problems, results=results)
+        module.exit_json(changed=False, problems=problems, results=results)
     problems, facts = check_files(p['ca_path'], p['cert_path'], p['key_path'], p['names'], p['warn_days'],
                                   p['db_user'], refuse_ca_path=p['refuse_ca_path'])
     result = dict(changed=False, problems=problems, ca=facts['ca'], cert=facts['cert'])

@@ -27,15 +27,12 @@ description:
 author: clustersec.mysql developers (@clustersec)
 extends_documentation_fragment:
   - ansible.builtin.action_common_attributes
+  - clustersec.mysql.attributes
   - clustersec.mysql.x509_key
 attributes:
-  check_mode:
-    support: full
   diff_mode:
     support: full
     details: The diff lists, per node, serial, fingerprint and not_after before and after; never key material.
-  platform:
-    platforms: posix
 options:
   ca_cert_path:
     description: CA certificate.

@@ -199,6 +199,27 @@ def test_report_presents_the_previous_ca_and_it_is_refused(cluster, tmp_path):
         assert cluster[name].run("test -e /run/clustersec-probe").rc != 0, "probe certificates left on the node"
 
 
+def test_ca_rotation_with_the_restart_opt_out_reloads_only_and_reports_amber(cluster, tmp_path):
+    """With the opt-out previous_ca_until_restart a CA rotation restarts no node (PIDs kept, 0 failed writes, no
+    SST); group communication still accepts the previous CA, and the report says so amber, naming the opt-out.
+    Control: the same cluster reported without the opt-out is red."""
+    from galera import encryption_report
+
+    optout = '{"mariadb_galera_allow_insecure": ["previous_ca_until_restart"]}'
+    rotate(cluster, "ca_optout", "rotate_ca=true", optout)
+    proc, report = encryption_report(tmp_path / "optout", f"pki_dir={PKI_DIR}", optout)
+    assert proc.returncode == 0 and report, proc.stdout[-3000:]
+    proc, control = encryption_report(tmp_path / "control", f"pki_dir={PKI_DIR}")
+    assert proc.returncode == 0 and control, proc.stdout[-3000:]
+    for name in cluster:
+        ch = {c["channel"]: c for c in report["nodes"][name]}
+        gc = ch["group-communication"]
+        assert gc["refused_certs"]["previous-CA"]["refused"] is False, gc
+        assert gc["status"] == "amber" and "accepted opt-out previous_ca_until_restart" in " ".join(gc["findings"]), gc
+        assert ch["client-server"]["refused_certs"]["previous-client-CA"]["refused"] is True
+        assert {c["channel"]: c for c in control["nodes"][name]}["group-communication"]["status"] == "red"
+
+
 def serial_presented(host, port=4567):
     me = host.backend.get_hostname()
     return host.check_output(f"openssl s_client -connect {me}:{port} -cert {CERTS}/server-cert.pem "
@@ -306,6 +327,40 @@ def test_no_key_material_or_password_in_vvv_diff_output(cluster, tmp_path):
         assert not [ln for ln in body.splitlines() if len(ln) >= 40 and not ln.startswith("-----") and ln in text]
     control = _key_lines(keys[0])[1]
     assert control in ("noise\n" + control + "\nnoise"), "control: the grep cannot find a key line"
+
+
+# converge.yml's settings, so site.yml converges to the same cluster.
+SITE_VARS = [f"pki_dir={PKI_DIR}", json.dumps({"mariadb_galera_sst_method": "mariabackup",
+                                               "mariadb_galera_require_secure_transport": True,
+                                               "mariadb_galera_wsrep_provider_options": "gcache.size=64M; gcs.fc_limit=32"})]
+DROP_IN = "/etc/mysql/mariadb.conf.d/60-clustersec-galera.cnf"
+
+
+def test_idempotent_site_skips_the_roles_and_drift_takes_the_full_path(cluster):
+    """site.yml on a converged cluster: one read-only call per node finds nothing to do, the roles are skipped,
+    changed=0, no restart. Control: on one node the key made readable by others and a line added to the drop-in
+    fail that check; the full path runs, restores both and restarts only that node; a third run is fast again."""
+    names = sorted(cluster)
+    assert run_playbook("site.yml", *SITE_VARS).returncode == 0
+    before = pids(cluster)
+    proc = run_playbook("site.yml", *SITE_VARS)
+    assert proc.returncode == 0, proc.stdout[-3000:]
+    assert "the roles are skipped" in proc.stdout, proc.stdout[-3000:]
+    assert re.findall(r"changed=(\d+)", proc.stdout) == ["0"] * len(names), proc.stdout[-1500:]
+    assert pids(cluster) == before
+
+    victim = cluster[names[1]]
+    victim.run_test(f"chmod 0644 {CERTS}/server-key.pem")
+    victim.run_test(f"echo '# added by hand' >> {DROP_IN}")
+    proc = run_playbook("site.yml", *SITE_VARS)
+    assert proc.returncode == 0, proc.stdout[-3000:]
+    assert "the roles are skipped" not in proc.stdout
+    assert victim.check_output(f"stat -c %a {CERTS}/server-key.pem") == "640"
+    assert "added by hand" not in victim.check_output(f"cat {DROP_IN}")
+    after = pids(cluster)
+    assert after[names[1]] != before[names[1]], "the changed drop-in was not applied"
+    assert all(after[n] == before[n] for n in names if n != names[1]), "a node without a change was restarted"
+    assert "the roles are skipped" in run_playbook("site.yml", *SITE_VARS).stdout
 
 
 def test_rotation_keeps_a_protected_ca_protected_and_uses_the_pki_settings(cluster, tmp_path):

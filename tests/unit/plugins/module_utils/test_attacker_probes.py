@@ -193,10 +193,16 @@ def test_peer_channel_findings_for_client_certificate_and_previous_ca():
     assert bad['status'] == RED and 'client certificate is accepted as a cluster peer' in bad['findings'][0]
     assert classify(_channel(refused_certs={'client-certificate': {'refused': False}}, **gc),
                     accepted_risks=['shared_ca'])['status'] == AMBER
-    # No opt-out accepts the previous CA.
+    # Only previous_ca_until_restart accepts the previous CA, and only on group communication.
     prev = classify(_channel(refused_certs={'previous-CA': {'refused': False}}, **gc),
-                    accepted_risks=list(tls_policy.OPT_OUTS))
+                    accepted_risks=[o for o in tls_policy.OPT_OUTS if o != 'previous_ca_until_restart'])
     assert prev['status'] == RED and 'previous CA is still accepted' in prev['findings'][0]
+    prev = classify(_channel(refused_certs={'previous-CA': {'refused': False}}, **gc),
+                    accepted_risks=['previous_ca_until_restart'])
+    assert prev['status'] == AMBER and 'accepted opt-out previous_ca_until_restart' in prev['findings'][0]
+    client = classify(_channel(refused_certs={'previous-client-CA': {'refused': False}}, channel='client-server',
+                               kind='mysql', port=3306), accepted_risks=list(tls_policy.OPT_OUTS))
+    assert client['status'] == RED, 'no opt-out accepts the previous client CA on 3306'
     assert classify(_channel(refused_certs={'previous-CA': {'refused': None, 'error': 'x'}}, **gc))['status'] == AMBER
 
 
