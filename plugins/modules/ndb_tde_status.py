@@ -160,8 +160,9 @@ from ansible_collections.clustersec.mysql.plugins.module_utils.ndb_error import 
 from ansible_collections.clustersec.mysql.plugins.module_utils.ndb_output import parse_ndbxfrm_info
 from ansible_collections.clustersec.mysql.plugins.module_utils.ndb_status import SECRETS_FILE, tde_verdict
 
-# Data files worth a look, after the secrets file (names vary with the tables and logs present).
-PATTERNS = ('LCP/*/T*F*.Data', 'D*/DBLQH/S*.FragLog', 'D1/NDBCNTR/P0.sysfile', 'TS/*.dat', 'LG/*.dat', '*/*.dat')
+# Files TDE encrypts, after the secrets file (names vary with the tables and logs present): local checkpoints,
+# redo log, tablespace and undo files. System files (D1/NDBCNTR/P0.sysfile and the like) are never encrypted.
+PATTERNS = ('LCP/*/T*F*.Data', 'D*/DBLQH/S*.FragLog', 'TS/*.dat', 'LG/*.dat')
 
 
 def candidates(fs, limit):

@@ -344,8 +344,9 @@ def main_ndbmtd(argv):
                 salt = os.urandom(8).hex()
                 check = hashlib.sha256((salt + password).encode()).hexdigest()
                 _write_xfrm(secrets, True, 'salt=%s check=%s\n' % (salt, check))
-            else:
-                _write_xfrm(os.path.join(fs, 'D1', 'NDBCNTR', 'P0.sysfile'), False)
+            # System files exist with and without TDE and are not encrypted: the manual lists LCP, redo log,
+            # tablespace and undo files (and the secrets file) as encrypted (README: sources).
+            _write_xfrm(os.path.join(fs, 'D1', 'NDBCNTR', 'P0.sysfile'), False)
             for name in ('LCP/0/T2F0.Data', 'D8/DBLQH/S1.FragLog'):
                 _write_xfrm(os.path.join(fs, name), encrypted)
         else:
