@@ -70,3 +70,34 @@ def test_check_mode_on_an_empty_pki_dir_runs_to_the_end_and_writes_nothing(tmp_p
     assert 'a real run creates it and issues certificates for db1, db2' in out
     assert not (tmp_path / 'pki').exists() or not any((tmp_path / 'pki').iterdir())
     assert not (tmp_path / 'remote').exists() or not list((tmp_path / 'remote').rglob('*.pem'))
+
+
+def test_pki_dir_inside_a_collection_is_refused_before_anything_is_written(tmp_path):
+    inside = tmp_path / 'ansible_collections' / 'clustersec' / 'mysql' / 'playbooks' / 'pki'
+    rc, out = run(tmp_path, extra={'pki_dir': str(inside)})
+    assert rc != 0
+    assert 'is inside an installed collection' in out and 'db1' in out, out[-2000:]
+    assert not inside.exists() and not (tmp_path / 'remote').exists(), 'the refused run wrote files'
+    # control: the same run with pki_dir outside the collection tree writes the CA
+    rc, out = run(tmp_path, extra={'pki_dir': str(tmp_path / 'keep' / 'pki')})
+    assert rc == 0 and (tmp_path / 'keep' / 'pki' / 'ca-key.pem').exists(), out[-2000:]
+
+
+def test_default_pki_dir_is_beside_the_inventory(tmp_path):
+    hosts = {'db1': {'ansible_connection': 'local', 'ansible_python_interpreter': sys.executable,
+                     'pki_remote_dir': str(tmp_path / 'remote' / 'db1')}}
+    inv_dir = tmp_path / 'inventory'
+    inv_dir.mkdir()
+    (inv_dir / 'hosts.yml').write_text(yaml.safe_dump({'all': {'children': {'db': {'hosts': hosts}}}}))
+    play_dir = tmp_path / 'playbooks'
+    play_dir.mkdir()
+    (play_dir / 'play.yml').write_text(yaml.safe_dump([{
+        'name': 'pki', 'hosts': 'db', 'gather_facts': False,
+        'vars': {'pki_owner': 'root', 'pki_group': 'root'}, 'roles': [{'role': 'clustersec.mysql.pki'}]}]))
+    env = dict(os.environ, ANSIBLE_COLLECTIONS_PATH=harness.collections_path(), ANSIBLE_NOCOLOR='1',
+               ANSIBLE_LOCAL_TEMP=str(tmp_path / 'tmp'), ANSIBLE_DEPRECATION_WARNINGS='False')
+    proc = subprocess.run([os.path.join(VENV_BIN, 'ansible-playbook'), '-i', str(inv_dir / 'hosts.yml'),
+                           str(play_dir / 'play.yml')], env=env, capture_output=True, text=True, check=False, timeout=300)
+    assert proc.returncode == 0, proc.stdout[-3000:]
+    assert (inv_dir / 'pki' / 'ca-key.pem').exists()
+    assert not (play_dir / 'pki').exists()
