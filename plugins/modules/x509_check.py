@@ -133,11 +133,32 @@ ca:
   description: Facts of the (last) CA certificate; C(sha256_fingerprint) lists every certificate of the bundle.
   returned: unless O(sets) is given
   type: dict
+  contains:
+    subject: {description: Subject (RFC 4514)., type: str, sample: CN=db1}
+    issuer: {description: Issuer (RFC 4514)., type: str, sample: CN=prod CA}
+    serial: {description: "Serial number, hex.", type: str, sample: 4a1f}
+    sha256_fingerprint: {description: "SHA-256 of the DER certificate, hex (for a CA bundle: every certificate, comma-separated).", type: str, sample: 7b2e...}
+    not_after: {description: End of validity (UTC)., type: str, sample: "2029-02-25T10:00:00Z"}
+    days_left: {description: Whole days until not_after., type: int, sample: 820}
+    dns_names: {description: "DNS names of the SANs, lower case.", type: list, elements: str, sample: [db1]}
+    ip_addresses: {description: IP addresses of the SANs., type: list, elements: str, sample: [10.0.0.5]}
+    key: {description: Key type and size or curve., type: str, sample: rsa2048}
+    count: {description: Certificates in the CA file., type: int, sample: 1}
   sample: {subject: CN=prod CA, sha256_fingerprint: 9c1e..., not_after: "2036-01-01T00:00:00Z", count: 1}
 cert:
   description: Facts of the node certificate.
   returned: unless O(sets) is given
   type: dict
+  contains:
+    subject: {description: Subject (RFC 4514)., type: str, sample: CN=db1}
+    issuer: {description: Issuer (RFC 4514)., type: str, sample: CN=prod CA}
+    serial: {description: "Serial number, hex.", type: str, sample: 4a1f}
+    sha256_fingerprint: {description: "SHA-256 of the DER certificate, hex (for a CA bundle: every certificate, comma-separated).", type: str, sample: 7b2e...}
+    not_after: {description: End of validity (UTC)., type: str, sample: "2029-02-25T10:00:00Z"}
+    days_left: {description: Whole days until not_after., type: int, sample: 820}
+    dns_names: {description: "DNS names of the SANs, lower case.", type: list, elements: str, sample: [db1]}
+    ip_addresses: {description: IP addresses of the SANs., type: list, elements: str, sample: [10.0.0.5]}
+    key: {description: Key type and size or curve., type: str, sample: rsa2048}
   sample: {subject: CN=db1, issuer: CN=prod CA, serial: 4a1f..., sha256_fingerprint: 7b2e...,
            not_after: "2029-02-25T10:00:00Z", days_left: 820, dns_names: [db1, localhost], ip_addresses: [127.0.0.1],
            key: rsa2048}
