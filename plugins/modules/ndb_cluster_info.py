@@ -89,6 +89,15 @@ nodes:
   type: list
   elements: dict
   sample: [{id: 2, type: data, state: started, nodegroup: 0, connected: true, address: 10.0.0.2}]
+  contains:
+    id: {description: Node id., type: int, sample: 2}
+    type: {description: "C(data), C(mgmd) or C(api).", type: str, sample: data}
+    state: {description: "State from C(all status) (data nodes) or C(show), for example C(started), C(not connected).", type: str, sample: started}
+    nodegroup: {description: "Node group of a data node; null when it has none.", type: int, sample: 0}
+    connected: {description: Whether the node is connected., type: bool, sample: true}
+    address: {description: Address the node connected from., type: str, sample: 10.0.0.2}
+    version: {description: "Version C(show) reports; null when not connected.", type: str, sample: mysql-8.4.3 ndb-8.4.3}
+    master: {description: Whether the data node is the master., type: bool, sample: false}
 data_nodes:
   description: Data node ids.
   returned: always

@@ -110,6 +110,11 @@ files:
   type: list
   elements: dict
   sample: [{file: D1/NDBCNTR/S0.sysfile, encryption: true, compression: false}]
+  contains:
+    file: {description: Path relative to the file system directory., type: str, sample: LCP/0/T2F0.Data}
+    encryption: {description: "C(ndbxfrm -i) says encryption=yes.", type: bool, sample: true}
+    compression: {description: "C(ndbxfrm -i) says compression=yes.", type: bool, sample: false}
+    error: {description: "The tool's message when it could not read the file.", type: str, sample: ""}
 verdict:
   description: C(encrypted), C(not encrypted), C(unknown), or C(inconsistent) with the reasons.
   returned: always
