@@ -20,23 +20,12 @@ author: clustersec.mysql developers (@clustersec)
 extends_documentation_fragment:
   - ansible.builtin.action_common_attributes
   - clustersec.mysql.attributes
+  - clustersec.mysql.ndb_mgm
 attributes:
   check_mode:
     support: full
     details: The state is read in check mode too; O(wait_for) is ignored there, since nothing was started or stopped.
 options:
-  ndb_mgm:
-    description: The management client, a name on C(PATH) or a path.
-    type: str
-    default: ndb_mgm
-  connectstring:
-    description: C(--ndb-connectstring) of the management servers, for example C(mgm1:1186,mgm2:1186).
-    type: str
-  extra_args:
-    description: More arguments for ndb_mgm (never a password).
-    type: list
-    elements: str
-    default: []
   wait_for:
     description: Poll until the nodes are in this state.
     type: str
@@ -151,7 +140,7 @@ import time
 
 from ansible.module_utils.basic import AnsibleModule
 
-from ansible_collections.clustersec.mysql.plugins.module_utils import ndb_output, ndb_restart
+from ansible_collections.clustersec.mysql.plugins.module_utils import ndb_output, ndb_restart, ndb_mgm
 from ansible_collections.clustersec.mysql.plugins.module_utils.ndb_error import NdbError
 
 DOWN = ('not connected', 'no contact')
@@ -198,14 +187,12 @@ def satisfied(nodes, wait_for, wanted):
 def main():
     module = AnsibleModule(
         argument_spec=dict(
-            ndb_mgm=dict(type='str', default='ndb_mgm'),
-            connectstring=dict(type='str'),
-            extra_args=dict(type='list', elements='str', default=[]),
             wait_for=dict(type='str', choices=['none', 'started', 'stopped'], default='none'),
             nodes=dict(type='list', elements='int'),
             timeout=dict(type='int', default=600),
             poll_interval=dict(type='float', default=2),
             allow_unreachable=dict(type='bool', default=False),
+            **ndb_mgm.MGM_SPEC
         ),
         required_if=[('wait_for', 'stopped', ('nodes',))],
         supports_check_mode=True,
@@ -214,7 +201,7 @@ def main():
     binary = p['ndb_mgm']
     if '/' not in binary:
         binary = module.get_bin_path(binary, required=True)
-    command = [binary] + (['--ndb-connectstring=%s' % p['connectstring']] if p['connectstring'] else []) + p['extra_args']
+    command = ndb_mgm.command(binary, p['connectstring'], p['extra_args'], p['connect_retries'])
     wait_for = 'none' if module.check_mode else p['wait_for']
     start = time.time()
     deadline = start + p['timeout']

@@ -21,6 +21,7 @@ author: clustersec.mysql developers (@clustersec)
 extends_documentation_fragment:
   - ansible.builtin.action_common_attributes
   - clustersec.mysql.attributes
+  - clustersec.mysql.ndb_mgm
 attributes:
   check_mode:
     support: full
@@ -30,18 +31,6 @@ options:
     description: The data node to stop.
     type: int
     required: true
-  ndb_mgm:
-    description: The management client, a name on C(PATH) or a path.
-    type: str
-    default: ndb_mgm
-  connectstring:
-    description: C(--ndb-connectstring) of the management servers.
-    type: str
-  extra_args:
-    description: More arguments for ndb_mgm (never a password).
-    type: list
-    elements: str
-    default: []
   timeout:
     description: Seconds to wait for the other data nodes to be started, and again for the node to be down.
     type: int
@@ -79,7 +68,7 @@ import time
 
 from ansible.module_utils.basic import AnsibleModule
 
-from ansible_collections.clustersec.mysql.plugins.module_utils import ndb_output
+from ansible_collections.clustersec.mysql.plugins.module_utils import ndb_output, ndb_mgm
 from ansible_collections.clustersec.mysql.plugins.module_utils.ndb_error import NdbError
 
 DOWN = ('not connected', 'no contact')
@@ -100,17 +89,15 @@ def main():
     module = AnsibleModule(
         argument_spec=dict(
             node_id=dict(type='int', required=True),
-            ndb_mgm=dict(type='str', default='ndb_mgm'),
-            connectstring=dict(type='str'),
-            extra_args=dict(type='list', elements='str', default=[]),
             timeout=dict(type='int', default=600),
             poll_interval=dict(type='float', default=2),
+            **ndb_mgm.MGM_SPEC
         ),
         supports_check_mode=True,
     )
     p = module.params
     binary = p['ndb_mgm'] if '/' in p['ndb_mgm'] else module.get_bin_path(p['ndb_mgm'], required=True)
-    command = [binary] + (['--ndb-connectstring=%s' % p['connectstring']] if p['connectstring'] else []) + p['extra_args']
+    command = ndb_mgm.command(binary, p['connectstring'], p['extra_args'], p['connect_retries'])
     node_id = p['node_id']
     start = time.time()
 

@@ -425,7 +425,8 @@ def _write_history(commands):
 def main_ndb_mgm(argv):
     opts = _options(argv[1:], {'-e': 'execute', '--execute': 'execute', '-c': 'ndb-connectstring',
                                '--ndb-connectstring': 'ndb-connectstring', '--connect-string': 'ndb-connectstring',
-                               '--connect-retries': 'connect-retries', '-t': 'try-reconnect'},
+                               '--connect-retries': 'connect-retries', '-t': 'try-reconnect',
+                               '--connect-retry-delay': 'connect-retry-delay'},
                     flags=('--backup-password-from-stdin',))
     stdin_data = None
     if 'execute' in opts:
@@ -440,6 +441,11 @@ def main_ndb_mgm(argv):
     record = {'argv': argv, 'commands': [_redact(c) for c in commands]}
     record.update(stdin_fields(stdin_data))
     if not _mgmd_up(state):
+        # Real ndb_mgm retries --connect-retries times, --connect-retry-delay apart (NDB 8.4 defaults 12 and 5 s):
+        # the simulator answers at once but logs how long the real one would have waited.
+        retries = int(opts.get('connect-retries', opts.get('try-reconnect', 12)))
+        delay = int(opts.get('connect-retry-delay', 5))
+        record['would_wait'] = retries * delay
         log('ndb_mgm', 'invoke', reported=None, **record)
         print('Unable to connect with connect string: nodeid=0,%s' % opts.get('ndb-connectstring', 'localhost:1186'))
         print('Retrying every 5 seconds. Attempts left: 0, failed.')

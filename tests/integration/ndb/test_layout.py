@@ -33,3 +33,30 @@ def test_mgmd_and_data_node_sharing_a_directory_keep_the_data_nodes_mode(tmp_pat
         assert stat.S_IMODE(os.stat(shared).st_mode) == 0o750
     finally:
         c.stop_all()
+
+
+def test_every_ndb_mgm_call_gives_up_quickly_on_a_management_server_that_is_down(tmp_path):
+    """Real ndb_mgm waits about a minute (NDB 8.4: 12 retries, 5 s apart) for a management server that does not
+    answer; the role and its modules poll themselves, so each call sets --connect-retries. The simulator logs how
+    long the real tool would have waited."""
+    import subprocess
+
+    c = harness.Cluster(tmp_path, data_nodes=2)
+    try:
+        rc, out = c.playbook('ndb_tde_toggle.yml', {'ndb_tde_enabled': False})
+        assert rc == 0, out[-3000:]
+        calls = [r for r in c.log() if r['prog'] == 'ndb_mgm' and r['event'] == 'invoke']
+        assert calls and all(any(a.startswith('--connect-retries=') for a in r['argv']) for r in calls), calls[:3]
+        c.stop_all()
+        subprocess.run([os.path.join(harness.SIM_BIN, 'ndb_mgm'), '--connect-retries=0', '-e', '1 stop'], env=c.env(),
+                       capture_output=True, check=True, timeout=30)
+        mark = len(c.log())
+        # control: the same probe without the option, management server down, would have waited a minute
+        subprocess.run([os.path.join(harness.SIM_BIN, 'ndb_mgm'), '-e', 'show'], env=c.env(), capture_output=True,
+                       check=False, timeout=30)
+        rc, out = c.playbook('ndb_tde_toggle.yml', {'ndb_tde_enabled': False})
+        down = [r for r in c.log()[mark:] if r['prog'] == 'ndb_mgm' and 'would_wait' in r]
+        assert down[0]['would_wait'] == 60, down[:1]
+        assert down[1:] and max(r['would_wait'] for r in down[1:]) <= 2, down
+    finally:
+        c.stop_all()
