@@ -43,6 +43,46 @@ def differing(directories, files):
     return out
 
 
+def _diff(entry):
+    """before/after of a file about to be written; key material shows as a marker."""
+    if entry.get('secret'):
+        old = new = '(secret)\n'
+    else:
+        old = (_read(entry['dest']) or b'').decode('utf-8', 'replace')
+        new = wanted(entry).decode('utf-8', 'replace')
+    return dict(before_header=entry['dest'], after_header=entry['dest'], before=old, after=new)
+
+
+def apply(directories, files, check_mode=False, want_diff=False):
+    """Put a file set in place, changing only what differs: (written, attributes_fixed, diffs). A missing
+    directory is made with its mode and owner; a file is written where its content differs and only given its
+    mode, owner and group where only those differ. In check mode nothing is touched."""
+    written, fixed, diffs = [], [], []
+    for directory in directories:
+        entry = dict(directory, dest=directory['path'])
+        if not os.path.isdir(directory['path']):
+            written.append(directory['path'])
+            if not check_mode:
+                os.makedirs(directory['path'], int(str(directory.get('mode') or '0755'), 8))
+                set_attributes(entry)
+        elif attributes_off(entry):
+            fixed.append(directory['path'])
+            if not check_mode:
+                set_attributes(entry)
+    for entry in files:
+        if pending([entry]):
+            written.append(entry['dest'])
+            if want_diff:
+                diffs.append(_diff(entry))
+            if not check_mode:
+                install(entry)
+        elif attributes_off(entry):
+            fixed.append(entry['dest'])
+            if not check_mode:
+                set_attributes(entry)
+    return written, fixed, diffs
+
+
 class SwapError(Exception):
     pass
 

@@ -11,9 +11,9 @@ module: galera_tls_reload
 short_description: One step of a live TLS change on a Galera node, in one call - swap files, reload, wait, report
 version_added: 0.5.0
 description:
-  - Puts the files of O(files) (prepared on the node, or their content from the controller) in place where their
-    content differs (one atomic rename each, mode and owner set first; a missing parent directory is made
-    root-only), runs the reload statements O(reload_sql) in one client call, then waits until the node is Synced
+  - Puts the file set O(files) and O(directories) in place as M(clustersec.mysql.node_files) does (content written
+    by one atomic rename where it differs, mode and owner set first, only mode and owner fixed where only they
+    differ; a missing parent directory is made root-only), runs the reload statements O(reload_sql) in one client call, then waits until the node is Synced
     in a Primary component of at least O(wait_size) nodes. A reload cannot change membership, so only a node on its way
     to Synced (Joined, Donor/Desynced) is polled; one not answering, outside a Primary component or seeing fewer
     nodes fails at once.
@@ -25,37 +25,12 @@ extends_documentation_fragment:
   - ansible.builtin.action_common_attributes
   - clustersec.mysql.attributes
   - clustersec.mysql.galera_client
+  - clustersec.mysql.file_set
 attributes:
   check_mode:
     support: full
     details: Reports which files would change; nothing is written or reloaded.
 options:
-  files:
-    description: Prepared files to put in place.
-    type: list
-    elements: dict
-    default: []
-    suboptions:
-      src:
-        description: The prepared file on the node; one of O(files[].src) and O(files[].content) is required.
-        type: path
-      content:
-        description: What the file holds (key material passes here; it is never logged or returned).
-        type: str
-      dest:
-        description: Where the server reads it.
-        type: path
-        required: true
-      mode:
-        description: Mode of O(files[].dest), octal string.
-        type: str
-        default: '0600'
-      owner:
-        description: Owner of O(files[].dest).
-        type: str
-      group:
-        description: Group of O(files[].dest).
-        type: str
   reload_sql:
     description: Statements that make the server read its TLS files again, run in one client call.
     type: list
@@ -81,7 +56,7 @@ EXAMPLES = r'''
 
 RETURN = r'''
 files_changed:
-  description: Destinations whose content changed (in check mode, would change).
+  description: Files and directories written or given their mode and owner (in check mode, that would be).
   returned: always
   type: list
   elements: str
@@ -131,12 +106,9 @@ from ansible_collections.clustersec.mysql.plugins.module_utils import file_swap,
 def main():
     module = AnsibleModule(
         argument_spec=dict(
-            files=dict(type='list', elements='dict', default=[], options=dict(
-                src=dict(type='path'), content=dict(type='str', no_log=True), dest=dict(type='path', required=True),
-                mode=dict(type='str', default='0600'), owner=dict(type='str'), group=dict(type='str'))),
             reload_sql=dict(type='list', elements='str', default=[]),
             wait_size=dict(type='int', default=0),
-            **wsrep_status.CLIENT_SPEC),
+            **dict(wsrep_status.CLIENT_SPEC, **file_swap.FILE_SET_SPEC)),
         supports_check_mode=True)
     p = module.params
     started = time.monotonic()
@@ -144,19 +116,14 @@ def main():
     if problems:
         module.fail_json(msg='; '.join(problems))
     try:
-        todo = file_swap.pending(p['files'])
-    except file_swap.SwapError as exc:
-        module.fail_json(msg=str(exc))
-    result = dict(changed=bool(todo), files_changed=[f['dest'] for f in todo], reloaded=False, reload_error='',
+        written, fixed, dummy = file_swap.apply(p['directories'], p['files'], module.check_mode)
+    except (OSError, KeyError, file_swap.SwapError) as exc:
+        module.fail_json(msg='cannot put the files in place: %s' % exc)
+    result = dict(changed=bool(written or fixed), files_changed=written + fixed, reloaded=False, reload_error='',
                   status={})
     if module.check_mode:
         result['seconds'] = round(time.monotonic() - started, 3)
         module.exit_json(**result)
-    try:
-        for entry in todo:
-            file_swap.install(entry)
-    except (OSError, KeyError) as exc:
-        module.fail_json(msg='cannot put %s in place: %s' % (entry['dest'], exc), **result)
     if p['reload_sql']:
         rc, dummy, err = module.run_command(shlex.split(p['client']) + ['-N', '-B', '-e', '; '.join(p['reload_sql'])])
         result.update(reloaded=rc == 0, reload_error='' if rc == 0 else (err.strip() or 'client exit code %d' % rc))

@@ -16,7 +16,9 @@ description:
   - Each directory of O(directories) is made or given its mode and owner; each file of O(files) is written (one atomic
     rename, mode and owner set before it) where its content differs, and only given its mode and owner where only
     those differ.
-  - Content marked O(files[].secret) is never shown in a diff; its file's name is.
+  - Content is never shown - O(files[].content) is a no_log argument, so Ansible masks it in every output, diffs
+    included - and that of O(files[].secret) files is replaced by a marker before that; a diff names the files
+    written. Use M(ansible.builtin.copy) where a readable diff of a non-secret file matters.
 author: clustersec.mysql developers (@clustersec)
 extends_documentation_fragment:
   - ansible.builtin.action_common_attributes
@@ -25,7 +27,7 @@ extends_documentation_fragment:
 attributes:
   diff_mode:
     support: full
-    details: Content of secret files is replaced by a marker.
+    details: The diff names each file written; its content is masked (see the description).
 '''
 
 EXAMPLES = r'''
@@ -54,8 +56,6 @@ attributes_fixed:
   sample: [/etc/mysql/certs/server-key.pem]
 '''
 
-import os
-
 from ansible.module_utils.basic import AnsibleModule
 
 from ansible_collections.clustersec.mysql.plugins.module_utils import file_swap
@@ -70,45 +70,13 @@ def main():
     problems = file_swap.set_problems(p['files'])
     if problems:
         module.fail_json(msg='; '.join(problems))
-    result = dict(changed=False, written=[], attributes_fixed=[])
     try:
-        for directory in p['directories']:
-            dir_entry = dict(directory, dest=directory['path'])
-            if not os.path.isdir(directory['path']):
-                result['written'].append(directory['path'])
-                if not module.check_mode:
-                    os.makedirs(directory['path'], int(directory['mode'], 8))
-                    file_swap.set_attributes(dir_entry)
-            elif file_swap.attributes_off(dir_entry):
-                result['attributes_fixed'].append(directory['path'])
-                if not module.check_mode:
-                    file_swap.set_attributes(dir_entry)
-        before, after = [], []
-        for entry in p['files']:
-            if not os.path.isdir(os.path.dirname(entry['dest'])) and module.check_mode:
-                content_differs = True
-            else:
-                content_differs = bool(file_swap.pending([entry]))
-            if content_differs:
-                result['written'].append(entry['dest'])
-                if module._diff:
-                    old = '' if not os.path.exists(entry['dest']) else (
-                        '(secret)\n' if entry['secret'] else open(entry['dest']).read())
-                    before.append(old)
-                    after.append('(secret)\n' if entry['secret'] else file_swap.wanted(entry).decode('utf-8', 'replace'))
-                if not module.check_mode:
-                    file_swap.install(entry)
-            elif file_swap.attributes_off(entry):
-                result['attributes_fixed'].append(entry['dest'])
-                if not module.check_mode:
-                    file_swap.set_attributes(entry)
+        written, fixed, diffs = file_swap.apply(p['directories'], p['files'], module.check_mode, module._diff)
     except (OSError, KeyError, file_swap.SwapError) as exc:
-        module.fail_json(msg='%s' % exc, **result)
-    result['changed'] = bool(result['written'] or result['attributes_fixed'])
-    if module._diff and result['written']:
-        dirs = [d['path'] for d in p['directories']]
-        result['diff'] = [dict(before_header=path, after_header=path, before=b, after=a)
-                          for path, b, a in zip([w for w in result['written'] if w not in dirs], before, after)]
+        module.fail_json(msg='%s' % exc)
+    result = dict(changed=bool(written or fixed), written=written, attributes_fixed=fixed)
+    if diffs:
+        result['diff'] = diffs
     module.exit_json(**result)
 
 
