@@ -33,6 +33,13 @@ def ndb_config_nodes(hostvars, mgmd_hosts=None, data_hosts=None, api_hosts=None,
         raise AnsibleFilterError(str(exc))
 
 
+def ndb_restart_waves(nodes, only=None, strategy='node'):
+    if strategy not in ('node', 'nodegroup'):
+        raise AnsibleFilterError("strategy must be 'node' or 'nodegroup', not %r" % (strategy,))
+    data = [n for n in nodes or [] if n.get('type', 'data') == 'data']
+    return ndb_restart.restart_waves(data, only, per_nodegroup=strategy == 'nodegroup')
+
+
 def ndb_config_problems(nodes, replicas=2, overrides=None):
     return ndb_config.config_problems(nodes or [], replicas, overrides)
 
@@ -68,5 +75,6 @@ class FilterModule(object):
             'ndb_config_values': ndb_config_values,
             'ndb_backup_result': ndb_backup_result,
             'ndb_restart_problems': ndb_restart_problems,
+            'ndb_restart_waves': ndb_restart_waves,
             'ndb_tde_status_table': ndb_tde_status_table,
         }

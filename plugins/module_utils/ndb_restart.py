@@ -48,6 +48,28 @@ def restart_plan(data_nodes, only=None):
     return plan
 
 
+def restart_waves(data_nodes, only=None, per_nodegroup=False):
+    """The restart plan as waves: one node per wave, or with per_nodegroup one node of each node group per wave
+    (restarted together, as the NDB operator does), in restart_plan's order. Nodes without a node group hold no
+    data and join the first wave."""
+    plan = restart_plan(data_nodes, only)
+    if not per_nodegroup:
+        return [[i] for i in plan]
+    group_of = dict((int(n['id']), n.get('nodegroup')) for n in data_nodes)
+    waves = []
+    for node_id in plan:
+        group = group_of.get(node_id)
+        key = ('none', node_id) if group is None else group
+        for wave, keys in waves:
+            if key not in keys:
+                wave.append(node_id)
+                keys.add(key)
+                break
+        else:
+            waves.append(([node_id], set([key])))
+    return [wave for wave, dummy in waves]
+
+
 def restart_problems(data_nodes, replicas, backup_confirmed=False):
     """Why a node initial restart must not run: a node group whose data no other node holds.
 

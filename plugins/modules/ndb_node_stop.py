@@ -8,12 +8,14 @@ __metaclass__ = type
 DOCUMENTATION = r'''
 ---
 module: ndb_node_stop
-short_description: Stop one NDB data node through ndb_mgm, only while every other data node is started
+short_description: Stop NDB data nodes through ndb_mgm, only while every other data node is started
 version_added: 0.1.0
 description:
   - Waits until every data node of the cluster reports C(started) (up to O(timeout)), refuses when the node to
     stop is not the only one down in its node group, runs C(ndb_mgm -e "N stop"), and waits until the management
     server reports the node C(not connected).
+  - With O(node_ids), the nodes are stopped together by one C(ndb_mgm -e "N M stop") (one wave of a rolling
+    restart per node group); two of them in one node group are refused before anything is stopped.
   - A node that is already down is left as it is when every other data node is started.
   - This is the gate of a rolling restart; stopping the node's service afterwards (so that its angel process
     exits as well) is up to the caller.
@@ -28,9 +30,13 @@ attributes:
     details: In check mode the state is read and the gate checked once (no waiting), and nothing is stopped.
 options:
   node_id:
-    description: The data node to stop.
+    description: The data node to stop. Exactly one of O(node_id) and O(node_ids) is required.
     type: int
-    required: true
+  node_ids:
+    description: Data nodes to stop together, each of another node group.
+    type: list
+    elements: int
+    version_added: 0.4.0
   timeout:
     description: Seconds to wait for the other data nodes to be started, and again for the node to be down.
     type: int
@@ -46,18 +52,41 @@ EXAMPLES = r'''
   clustersec.mysql.ndb_node_stop:
     node_id: 3
     connectstring: mgm1:1186
+
+- name: Stop one data node of each of two node groups together
+  clustersec.mysql.ndb_node_stop:
+    node_ids: [2, 4]
+    connectstring: mgm1:1186,mgm2:1186
 '''
 
 RETURN = r'''
 stopped:
-  description: Whether the node was stopped by this call (false when it was already down).
+  description: Whether a node was stopped by this call (false when every node was already down).
   returned: always
   type: bool
 nodegroup:
-  description: Node group of the node, when ndb_mgm reported one.
+  description: Node group of the (first) node, when ndb_mgm reported one.
   returned: always
   type: int
   sample: 0
+nodes:
+  description: The nodes asked for, with what happened to each.
+  returned: always
+  type: list
+  elements: dict
+  contains:
+    id:
+      description: Node id.
+      type: int
+      sample: 2
+    nodegroup:
+      description: Its node group (null when it has none).
+      type: int
+      sample: 0
+    stopped:
+      description: Stopped by this call (false when it was already down).
+      type: bool
+  version_added: 0.4.0
 waited:
   description: Seconds spent waiting.
   returned: always
@@ -88,56 +117,71 @@ def read(module, command):
 def main():
     module = AnsibleModule(
         argument_spec=dict(
-            node_id=dict(type='int', required=True),
+            node_id=dict(type='int'),
+            node_ids=dict(type='list', elements='int'),
             timeout=dict(type='int', default=600),
             poll_interval=dict(type='float', default=2),
             **ndb_mgm.MGM_SPEC
         ),
+        mutually_exclusive=[('node_id', 'node_ids')],
+        required_one_of=[('node_id', 'node_ids')],
         supports_check_mode=True,
     )
     p = module.params
     binary = p['ndb_mgm'] if '/' in p['ndb_mgm'] else module.get_bin_path(p['ndb_mgm'], required=True)
     command = ndb_mgm.command(binary, p['connectstring'], p['extra_args'], p['connect_retries'])
-    node_id = p['node_id']
+    targets = sorted(set([p['node_id']] if p['node_id'] is not None else p['node_ids']))
+    if not targets:
+        module.fail_json(msg='node_ids is empty')
     start = time.time()
 
-    # 1. every other data node started (the target may be started or already down)
+    # 1. every other data node started (the targets may be started or already down)
     while True:
         nodes = read(module, command)
         by_id = dict((n['id'], n) for n in nodes)
-        if node_id not in by_id:
-            module.fail_json(msg='data node %d is not in the running configuration (data nodes: %s)'
-                             % (node_id, ', '.join(str(i) for i in sorted(by_id))))
-        others = dict((i, n['state']) for i, n in by_id.items() if i != node_id and n['state'] != 'started')
-        target_down = by_id[node_id]['state'] in DOWN
-        if not others and (target_down or by_id[node_id]['state'] == 'started'):
+        missing = [i for i in targets if i not in by_id]
+        if missing:
+            module.fail_json(msg='data node %s not in the running configuration (data nodes: %s)'
+                             % (', '.join(str(i) for i in missing), ', '.join(str(i) for i in sorted(by_id))))
+        groups = [by_id[i].get('nodegroup') for i in targets if by_id[i].get('nodegroup') is not None]
+        if len(groups) != len(set(groups)):
+            module.fail_json(msg='not stopping data nodes %s together: two of them are in one node group (%s); '
+                             'the node group would go down' % (', '.join(str(i) for i in targets), ', '.join(
+                                 '%d in %s' % (i, by_id[i].get('nodegroup')) for i in targets)))
+        others = dict((i, n['state']) for i, n in by_id.items() if i not in targets and n['state'] != 'started')
+        pending = [i for i in targets if by_id[i]['state'] not in DOWN and by_id[i]['state'] != 'started']
+        if not others and not pending:
             break
         if module.check_mode or time.time() - start >= p['timeout']:
-            module.fail_json(msg='not stopping data node %d: after %d s %s' % (
-                node_id, int(time.time() - start),
+            module.fail_json(msg='not stopping data node%s %s: after %d s %s' % (
+                's' if len(targets) > 1 else '', ', '.join(str(i) for i in targets), int(time.time() - start),
                 ', '.join('node %d is %s' % (i, s) for i, s in sorted(others.items()))
-                or 'the node itself is %s' % by_id[node_id]['state']))
+                or ', '.join('node %d itself is %s' % (i, by_id[i]['state']) for i in pending)))
         time.sleep(p['poll_interval'])
 
-    group = by_id[node_id].get('nodegroup')
-    if target_down:
-        module.exit_json(changed=False, stopped=False, nodegroup=group, waited=round(time.time() - start, 1))
-    if module.check_mode:
-        module.exit_json(changed=True, stopped=False, nodegroup=group, waited=round(time.time() - start, 1))
+    up = [i for i in targets if by_id[i]['state'] not in DOWN]
+    report = [dict(id=i, nodegroup=by_id[i].get('nodegroup'), stopped=i in up and not module.check_mode)
+              for i in targets]
+    result = dict(nodegroup=by_id[targets[0]].get('nodegroup'), nodes=report)
+    if not up or module.check_mode:
+        module.exit_json(changed=bool(up), stopped=False, waited=round(time.time() - start, 1), **result)
 
-    # 2. stop it and wait until the management server sees it down
-    rc, out, err = module.run_command(command + ['-e', '%d stop' % node_id])
+    # 2. stop them with one command and wait until the management server sees them down
+    command_text = '%s stop' % ' '.join(str(i) for i in up)
+    rc, out, err = module.run_command(command + ['-e', command_text])
     if rc != 0:
-        module.fail_json(msg='ndb_mgm -e "%d stop" failed (rc %d): %s' % (node_id, rc, (err or out).strip()[:300]))
+        module.fail_json(msg='ndb_mgm -e "%s" failed (rc %d): %s' % (command_text, rc, (err or out).strip()[:300]))
     deadline = time.time() + p['timeout']
     while True:
-        state = dict((n['id'], n['state']) for n in read(module, command)).get(node_id, 'not connected')
-        if state in DOWN:
+        states = dict((n['id'], n['state']) for n in read(module, command))
+        still = [i for i in up if states.get(i, 'not connected') not in DOWN]
+        if not still:
             break
         if time.time() >= deadline:
-            module.fail_json(msg='data node %d still %s %d s after "%d stop"' % (node_id, state, p['timeout'], node_id))
+            module.fail_json(msg='data node%s %s still up %d s after "%s"' % (
+                's' if len(still) > 1 else '', ', '.join(str(i) for i in still), p['timeout'], command_text))
         time.sleep(p['poll_interval'])
-    module.exit_json(changed=True, stopped=True, nodegroup=group, waited=round(time.time() - start, 1))
+    module.exit_json(changed=True, stopped=True, waited=round(time.time() - start, 1), **result)
 
 
 if __name__ == '__main__':

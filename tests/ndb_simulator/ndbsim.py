@@ -185,6 +185,8 @@ def load_config(path):
         params = dict((k.lower(), v) for k, v in node['params'].items())
         entry = {'type': node['type'], 'id': node['id'], 'hostname': node['hostname'],
                  'datadir': params.get('filesystempath') or params.get('datadir')}
+        if node['type'] == 'mgmd':
+            entry['port'] = int(params.get('portnumber', 1186))
         if node['type'] == 'data':
             merged = dict(defaults)
             merged.update(params)
@@ -219,11 +221,44 @@ def _data_state(state, node_id):
     return node.get('state', 'not connected')
 
 
-def _mgmd_up(state):
-    return any(n.get('state') == 'started' and n.get('type') == 'mgmd' for n in state['nodes'].values())
+def _mgmd_alive(state, node_id):
+    node = state['nodes'].get(str(node_id), {})
+    return node.get('type') == 'mgmd' and node.get('state') == 'started' and _alive(node.get('pid'))
+
+
+def _connect_targets(connectstring):
+    """host:port pairs of a connectstring ('nodeid=N,' and 'bind-address=' entries dropped)."""
+    out = []
+    for part in (connectstring or '').split(','):
+        part = part.strip()
+        if not part or '=' in part:
+            continue
+        host, dummy, port = part.partition(':')
+        out.append((host, int(port or 1186)))
+    return out
+
+
+def _mgmd_up(state, connectstring=None):
+    """Whether a management server of the connectstring answers (any of them when none is named in config.ini)."""
+    mgmds = [n for n in (state.get('config') or {}).get('nodes', []) if n['type'] == 'mgmd']
+    targets = _connect_targets(connectstring)
+    named = [n for n in mgmds if (n['hostname'], n.get('port') or 1186) in targets]
+    return any(_mgmd_alive(state, n['id']) for n in (named if targets and named else mgmds))
 
 
 # --- ndb_mgmd -------------------------------------------------------------------------------
+
+def _daemonize():
+    """Fork, the parent exits 0 at once (as ndb_mgmd and ndbmtd do without --nodaemon), the child gets a session
+    of its own and /dev/null as standard input, output and error."""
+    pid = os.fork()
+    if pid > 0:
+        os._exit(0)
+    os.setsid()
+    null = os.open(os.devnull, os.O_RDWR)
+    for fd in (0, 1, 2):
+        os.dup2(null, fd)
+
 
 def main_ndb_mgmd(argv):
     opts = _options(argv[1:], {'-f': 'config-file', '--config-file': 'config-file', '--configdir': 'configdir',
@@ -247,10 +282,50 @@ def main_ndb_mgmd(argv):
         if node_id not in mgmds:
             print('ndb_mgmd: node id %s is not a management node in config.ini' % node_id, file=sys.stderr)
             return 1
-        state['nodes'][str(node_id)] = {'type': 'mgmd', 'state': 'started'}
-    log('ndb_mgmd', 'started', node=node_id, reloaded=bool(reload_config))
+        if _alive(state['nodes'].get(str(node_id), {}).get('pid')):
+            print('ndb_mgmd: [ERROR] Failed to allocate nodeid %d: already in use by a running management server'
+                  % node_id, file=sys.stderr)
+            return 1
     print('MySQL Cluster Management Server %s' % VERSION)
+    sys.stdout.flush()
+    if not opts.get('--nodaemon') and not opts.get('--foreground'):
+        _daemonize()
+    with locked() as state:
+        state['nodes'][str(node_id)] = {'type': 'mgmd', 'state': 'starting', 'pid': os.getpid()}
+
+    stop = []
+
+    def on_term(signum, frame):
+        stop.append(signum)
+
+    signal.signal(signal.SIGTERM, on_term)
+    signal.signal(signal.SIGINT, on_term)
+    # A management server answers only once it has loaded and, with several, agreed on the configuration.
+    deadline = time.time() + float(os.environ.get('NDBSIM_MGMD_START_DELAY', '0'))
+    while not stop and time.time() < deadline:
+        time.sleep(0.02)
+    if not stop:
+        with locked() as state:
+            state['nodes'][str(node_id)]['state'] = 'started'
+        log('ndb_mgmd', 'started', node=node_id, reloaded=bool(reload_config), daemon=not opts.get('--nodaemon'))
+    while not stop:
+        signal.pause()
+    _stop_mgmd(node_id, os.getpid())
     return 0
+
+
+def _stop_mgmd(node_id, pid):
+    with locked() as state:
+        node = state['nodes'].get(str(node_id), {})
+        if node.get('pid') != pid:
+            return
+        node.update({'state': 'not connected', 'pid': None})
+        mgmds = [n['id'] for n in state['config']['nodes'] if n['type'] == 'mgmd']
+        others_up = [i for i in mgmds if i != node_id and _mgmd_alive(state, i)]
+    log('ndb_mgmd', 'stopped', node=node_id, others_up=others_up)
+    if len(mgmds) > 1 and not others_up:
+        # With two management servers, an operator expects one to answer at every moment.
+        log('ndb_mgmd', 'all_mgmd_down', node=node_id)
 
 
 # --- ndbmtd ---------------------------------------------------------------------------------
@@ -292,7 +367,13 @@ def _defaults_file_password(path):
     return password
 
 
+RESTART_EXIT = 75
+
+
 def main_ndbmtd(argv):
+    """The angel: options and the file system password are read once, here; it then forks the data node
+    process and starts it again, with the same password, whenever the management server restarts the node
+    (ndb_mgm "N RESTART [-i]"). Only a new ndbmtd process reads the password again."""
     args = argv[1:]
     defaults_file = None
     if args and args[0].startswith('--defaults-file='):
@@ -309,7 +390,7 @@ def main_ndbmtd(argv):
         data = sys.stdin.buffer.readline()
         source = 'stdin'
     log('ndbmtd', 'invoke', argv=argv, node=_int(opts.get('ndb-nodeid')), initial=bool(opts.get('--initial')),
-        password_in_argv='filesystem-password' in opts, **stdin_fields(data))
+        password_in_argv='filesystem-password' in opts, daemon=not opts.get('--nodaemon'), **stdin_fields(data))
     if data is not None:
         if not data.endswith(b'\n'):
             return _fail('no line break after the file system password on stdin (truncated?)')
@@ -319,14 +400,63 @@ def main_ndbmtd(argv):
     elif defaults_file:
         password, source = _defaults_file_password(defaults_file), 'defaults_file'
     node_id = _int(opts.get('ndb-nodeid'))
-    initial = bool(opts.get('--initial'))
     if password is not None:
         problem = _password_problem(password, FORBIDDEN, 512)
         if problem:
             return _fail('file system password rejected: %s' % problem)
+    if not opts.get('--nodaemon') and not opts.get('--foreground'):
+        _daemonize()
+    angel = os.getpid()
+    worker = {'pid': 0}
+
+    def forward(signum, frame):
+        if worker['pid']:
+            try:
+                os.kill(worker['pid'], signal.SIGTERM)
+            except OSError:
+                pass
+
+    signal.signal(signal.SIGTERM, forward)
+    signal.signal(signal.SIGINT, forward)
+    initial = bool(opts.get('--initial'))
+    log('ndbmtd', 'angel_start', node=node_id, angel=angel, password_source=source,
+        password_sha256=_sha_line(password))
+    while True:
+        pid = os.fork()
+        if pid == 0:
+            signal.signal(signal.SIGTERM, signal.SIG_DFL)
+            signal.signal(signal.SIGINT, signal.SIG_DFL)
+            os._exit(_data_node(node_id, initial, password, source, angel, opts.get('ndb-connectstring')))
+        worker['pid'] = pid
+        while True:
+            try:
+                dummy, status = os.waitpid(pid, 0)
+                break
+            except InterruptedError:
+                continue
+        worker['pid'] = 0
+        code = os.waitstatus_to_exitcode(status)
+        if code != RESTART_EXIT:
+            log('ndbmtd', 'angel_exit', node=node_id, angel=angel, code=code)
+            return code
+        with locked() as state:
+            request = state['nodes'].get(str(node_id), {}).pop('restart', {}) or {}
+        initial = bool(request.get('initial'))
+        # The password the angel read at its own start, whatever the password file or command now holds.
+        log('ndbmtd', 'angel_restart', node=node_id, angel=angel, initial=initial, password_source=source,
+            password_sha256=_sha_line(password))
+
+
+def _sha_line(password):
+    """SHA-256 of the password and a line break, comparable with the stdin hash of an invoke record."""
+    return hashlib.sha256((password + '\n').encode()).hexdigest() if password is not None else None
+
+
+def _data_node(node_id, initial, password, source, angel, connectstring):
+    """The data node process (the angel's child); returns its exit code."""
     with locked() as state:
         if not _mgmd_up(state):
-            return _fail('Unable to connect with connect string: %s' % opts.get('ndb-connectstring'))
+            return _fail('Unable to connect with connect string: %s' % connectstring)
         cfg = _node_cfg(state, node_id, 'data')
         if cfg is None:
             return _fail('node id %s is not a data node in config.ini' % node_id)
@@ -341,9 +471,7 @@ def main_ndbmtd(argv):
             shutil.rmtree(fs, ignore_errors=True)
             os.makedirs(fs)
             if encrypted:
-                salt = os.urandom(8).hex()
-                check = hashlib.sha256((salt + password).encode()).hexdigest()
-                _write_xfrm(secrets, True, 'salt=%s check=%s\n' % (salt, check))
+                _write_xfrm(secrets, True, _password_check(password))
             # System files exist with and without TDE and are not encrypted: the manual lists LCP, redo log,
             # tablespace and undo files (and the secrets file) as encrypted (README: sources).
             _write_xfrm(os.path.join(fs, 'D1', 'NDBCNTR', 'P0.sysfile'), False)
@@ -355,30 +483,51 @@ def main_ndbmtd(argv):
             if os.path.exists(secrets) != encrypted:
                 return _fail('file system encryption does not match EncryptedFileSystem=%d: a node initial '
                              'restart (--initial) is needed' % cfg['encrypted_fs'])
-            if encrypted:
-                with open(secrets) as f:
-                    fields = dict(p.split('=', 1) for p in f.read().split() if '=' in p)
-                if hashlib.sha256((fields['salt'] + password).encode()).hexdigest() != fields['check']:
-                    return _fail('wrong file system password: cannot decrypt %s' % secrets)
-        state['nodes'][str(node_id)] = {'type': 'data', 'state': 'starting', 'pid': os.getpid(), 'initial': initial,
-                                        'encrypted_fs': cfg['encrypted_fs'], 'since': time.time()}
+            if encrypted and not _password_matches(secrets, password):
+                return _fail('wrong file system password: cannot decrypt %s' % secrets)
+        previous = state['nodes'].get(str(node_id), {})
+        node = {'type': 'data', 'state': 'starting', 'pid': os.getpid(), 'angel': angel, 'initial': initial,
+                'encrypted_fs': cfg['encrypted_fs'], 'since': time.time()}
+        if 'restart' in previous:
+            node['restart'] = previous['restart']
+        state['nodes'][str(node_id)] = node
     log('ndbmtd', 'start', node=node_id, initial=initial, encrypted_fs=cfg['encrypted_fs'], password_source=source,
-        nodegroup=cfg['nodegroup'])
+        nodegroup=cfg['nodegroup'], angel=angel)
+    leave = {'code': None}
 
-    def on_term(signum, frame):
-        _stop_node(node_id, os.getpid())
-        sys.exit(0)
+    # Only note the signal: the state is changed below, outside the handler, so that a second signal arriving
+    # while the state lock is held cannot deadlock the process on its own lock.
+    def on_signal(signum, frame):
+        if leave['code'] is None:
+            leave['code'] = RESTART_EXIT if signum == signal.SIGUSR1 else 0
 
-    signal.signal(signal.SIGTERM, on_term)
-    signal.signal(signal.SIGINT, on_term)
-    time.sleep(float(os.environ.get('NDBSIM_START_DELAY', '0.5')))
-    with locked() as state:
-        node = state['nodes'].get(str(node_id), {})
-        if node.get('pid') == os.getpid():
-            node['state'] = 'started'
-    log('ndbmtd', 'started', node=node_id)
-    while True:
+    signal.signal(signal.SIGTERM, on_signal)
+    signal.signal(signal.SIGINT, on_signal)
+    signal.signal(signal.SIGUSR1, on_signal)
+    deadline = time.time() + float(os.environ.get('NDBSIM_START_DELAY', '0.5'))
+    while leave['code'] is None and time.time() < deadline:
+        time.sleep(0.02)
+    if leave['code'] is None:
+        with locked() as state:
+            node = state['nodes'].get(str(node_id), {})
+            if node.get('pid') == os.getpid():
+                node['state'] = 'started'
+        log('ndbmtd', 'started', node=node_id)
+    while leave['code'] is None:
         signal.pause()
+    _stop_node(node_id, os.getpid())
+    return leave['code']
+
+
+def _password_check(password):
+    salt = os.urandom(8).hex()
+    return 'salt=%s check=%s\n' % (salt, hashlib.sha256((salt + password).encode()).hexdigest())
+
+
+def _password_matches(path, password):
+    with open(path) as f:
+        fields = dict(p.split('=', 1) for p in f.read().split() if '=' in p)
+    return password is not None and hashlib.sha256((fields['salt'] + password).encode()).hexdigest() == fields['check']
 
 
 def _stop_node(node_id, pid):
@@ -440,7 +589,7 @@ def main_ndb_mgm(argv):
     state = read_state()
     record = {'argv': argv, 'commands': [_redact(c) for c in commands]}
     record.update(stdin_fields(stdin_data))
-    if not _mgmd_up(state):
+    if not _mgmd_up(state, opts.get('ndb-connectstring')):
         # Real ndb_mgm retries --connect-retries times, --connect-retry-delay apart (NDB 8.4 defaults 12 and 5 s):
         # the simulator answers at once but logs how long the real one would have waited.
         retries = int(opts.get('connect-retries', opts.get('try-reconnect', 12)))
@@ -467,8 +616,9 @@ def main_ndb_mgm(argv):
                 _print_status(state, node['id'])
         elif len(low) == 2 and low[0].isdigit() and low[1] == 'status':
             _print_status(read_state(), int(low[0]))
-        elif len(low) == 2 and low[0].isdigit() and low[1] == 'stop':
-            rc = max(rc, _mgm_stop(int(low[0])))
+        elif _node_command(low) is not None:
+            verb, ids, options = _node_command(low)
+            rc = max(rc, (_mgm_stop if verb == 'stop' else _mgm_restart)(ids, options))
         elif low[:2] == ['start', 'backup']:
             password = None
             if opts.get('--backup-password-from-stdin'):
@@ -500,7 +650,7 @@ def _show(state):
                 extra = '' if status == 'started' else ', %s' % status
                 group = 'Nodegroup: %d' % node['nodegroup'] if node['nodegroup'] is not None else 'no nodegroup'
                 print('%s\t@%s  (%s%s, %s)' % (label, node['hostname'], VERSION, extra, group))
-            elif kind == 'mgmd' and state['nodes'].get(str(node['id']), {}).get('state') == 'started':
+            elif kind == 'mgmd' and _mgmd_alive(state, node['id']):
                 print('%s\t@%s  (%s)' % (label, node['hostname'], VERSION))
             else:
                 print('%s (not connected, accepting connect from %s)' % (label, node['hostname'] or 'any host'))
@@ -513,36 +663,91 @@ def _print_status(state, node_id):
         print('Node %d: not a node of this cluster' % node_id)
         return
     status = _data_state(state, node_id) if cfg['type'] == 'data' else \
-        state['nodes'].get(str(node_id), {}).get('state', 'not connected')
+        ('connected' if _mgmd_alive(state, node_id) else 'not connected')
     if status == 'starting':
         print('Node %d: starting (Last completed phase 4) (%s)' % (node_id, VERSION))
     elif status == 'started':
         print('Node %d: started (%s)' % (node_id, VERSION))
+    elif status == 'connected':
+        print('Node %d: connected (Version 8.0.31)' % node_id)
     else:
         print('Node %d: %s' % (node_id, status))
 
 
-def _mgm_stop(node_id):
+def _node_command(words):
+    """'2 4 stop -f' -> ('stop', [2, 4], {'-f'}); None for anything else."""
+    for i, word in enumerate(words):
+        if word in ('stop', 'restart'):
+            ids, options = words[:i], set(words[i + 1:])
+            if ids and all(w.isdigit() for w in ids):
+                return word, [int(w) for w in ids], options
+            return None
+    return None
+
+
+def _stop_refusal(state, ids, force):
+    """What ndb_mgmd answers to stopping (or restarting) these data nodes, or None: the NDB error texts
+    (storage/ndb/src/ndbapi/ndberror.cpp) behind ndb_mgm's "*  2002: Stop failed" (manual, ndb_mgm STOP)."""
+    data = _data_nodes(state)
+    targets = set(ids)
+    if not force and any(_data_state(state, n['id']) == 'starting' for n in data if n['id'] not in targets):
+        return 'Operation not allowed while nodes are starting or stopping.'
+    for node in data:
+        if node['id'] not in targets or node['nodegroup'] is None:
+            continue
+        left = [n for n in data if n['nodegroup'] == node['nodegroup'] and n['id'] not in targets
+                and _data_state(state, n['id']) == 'started']
+        if not left:
+            return 'Node shutdown would cause system crash: Permanent error: Application error'
+    return None
+
+
+def _mgm_stop(ids, options):
     state = read_state()
-    cfg = _node_cfg(state, node_id)
-    if cfg is None:
-        print('Node %d: not a node of this cluster' % node_id)
-        return 1
-    log('ndb_mgm', 'stop', node=node_id)
-    if cfg['type'] == 'mgmd':
-        with locked() as state:
-            state['nodes'][str(node_id)] = {'type': 'mgmd', 'state': 'not connected'}
-        print('Node %d has shutdown.' % node_id)
-        return 0
-    pid = state['nodes'].get(str(node_id), {}).get('pid')
-    if not pid or not _alive(pid):
-        print('Node %d: not connected' % node_id)
-        return 0
-    os.kill(pid, signal.SIGTERM)
-    deadline = time.time() + 5
-    while _alive(pid) and time.time() < deadline:
-        time.sleep(0.05)
-    print('Node %d has shutdown.' % node_id)
+    for node_id in ids:
+        if _node_cfg(state, node_id) is None:
+            print('%d: Node not found' % node_id)
+            return 255
+    log('ndb_mgm', 'stop', node=ids[0], nodes=ids, options=sorted(options))
+    data_ids = [i for i in ids if _node_cfg(state, i)['type'] == 'data']
+    refusal = _stop_refusal(state, data_ids, '-f' in options) if data_ids else None
+    if refusal:
+        log('ndb_mgm', 'stop_refused', nodes=ids, reason=refusal)
+        print('Shutdown failed.\n*  2002: Stop failed\n*        %s' % refusal)
+        return 255
+    for node_id in ids:
+        node = state['nodes'].get(str(node_id), {})
+        pid = node.get('pid')
+        if pid and _alive(pid):
+            os.kill(pid, signal.SIGTERM)
+            deadline = time.time() + 5
+            while _alive(pid) and time.time() < deadline:
+                time.sleep(0.05)
+    print('Node %s has shutdown.' % ' '.join(str(i) for i in ids))
+    return 0
+
+
+def _mgm_restart(ids, options):
+    """Data nodes only: the angel starts the data node process again (with --initial for -i), keeping the
+    password it read when it was started itself."""
+    state = read_state()
+    unknown = [i for i in ids if _node_cfg(state, i, 'data') is None]
+    if unknown or '-n' in options:
+        print('Restart failed.\n*  this simulator restarts data nodes only, without -n')
+        return 255
+    refusal = _stop_refusal(state, ids, '-f' in options)
+    log('ndb_mgm', 'restart', nodes=ids, options=sorted(options), refused=refusal)
+    if refusal:
+        print('Restart failed.\n*  2002: Stop failed\n*        %s' % refusal)
+        return 255
+    with locked() as state:
+        for node_id in ids:
+            state['nodes'].setdefault(str(node_id), {})['restart'] = {'initial': '-i' in options}
+    for node_id in ids:
+        pid = state['nodes'].get(str(node_id), {}).get('pid')
+        if pid and _alive(pid):
+            os.kill(pid, signal.SIGUSR1)
+    print('Node %s is being restarted' % ' '.join(str(i) for i in ids))
     return 0
 
 
@@ -571,10 +776,11 @@ def _backup(command, stdin_password):
         backup_id = int(match.group(1)) if match.group(1) else state['next_backup_id']
         state['next_backup_id'] = backup_id + 1
         state['backups'].append({'id': backup_id, 'encrypted': encrypt})
+    check = _password_check(password) if encrypt else ''
     for node in nodes:
         base = os.path.join(node['datadir'] or '.', 'BACKUP', 'BACKUP-%d' % backup_id)
-        _write_xfrm(os.path.join(base, 'BACKUP-%d-0.%d.Data' % (backup_id, node['id'])), encrypt)
-        _write_xfrm(os.path.join(base, 'BACKUP-%d.%d.ctl' % (backup_id, node['id'])), encrypt)
+        for name in ('BACKUP-%d-0.%d.Data', 'BACKUP-%d.%d.ctl', 'BACKUP-%d.%d.log'):
+            _write_xfrm(os.path.join(base, name % (backup_id, node['id'])), encrypt, check)
     log('ndb_mgm', 'backup', backup_id=backup_id, encrypted=encrypt,
         password_sha256=hashlib.sha256(password.encode()).hexdigest() if password else None)
     first = nodes[0]['id']
@@ -582,6 +788,78 @@ def _backup(command, stdin_password):
     print('Node %d: Backup %d started from node 1' % (first, backup_id))
     print('Node %d: Backup %d started from node 1 completed\n StartGCP: 100 StopGCP: 103\n'
           ' #Records: 2053 #LogRecords: 0\n Data: 50928 bytes Log: 0 bytes' % (first, backup_id))
+    return 0
+
+
+# --- ndb_restore ----------------------------------------------------------------------------
+
+def main_ndb_restore(argv):
+    """ndb_restore -n N -b B --backup-path=DIR [-m] [-r] [--decrypt --backup-password-from-stdin]: reads the
+    node's .ctl (metadata), .Data and .log files; refuses an encrypted backup without --decrypt and a wrong
+    password before restoring anything; -m refuses a cluster that already holds the backup's tables."""
+    opts = _options(argv[1:], {'-n': 'nodeid', '--nodeid': 'nodeid', '-b': 'backupid', '--backupid': 'backupid',
+                               '--backup-path': 'backup-path', '--backup_path': 'backup-path', '-c': 'connectstring',
+                               '--ndb-connectstring': 'connectstring', '--connect-retries': 'connect-retries',
+                               '--backup-password': 'backup-password', '--ndb-nodeid': 'ndb-nodeid'},
+                    flags=('-m', '--restore-meta', '--restore_meta', '-r', '--restore-data', '--restore_data',
+                           '--decrypt', '--backup-password-from-stdin', '--disable-indexes', '--rebuild-indexes'))
+    data = sys.stdin.buffer.readline() if opts.get('--backup-password-from-stdin') else None
+    meta = bool(opts.get('-m') or opts.get('--restore-meta') or opts.get('--restore_meta'))
+    restore_data = bool(opts.get('-r') or opts.get('--restore-data') or opts.get('--restore_data'))
+    log('ndb_restore', 'invoke', argv=argv, password_in_argv='backup-password' in opts, **stdin_fields(data))
+    node_id, backup_id = _int(opts.get('nodeid')), _int(opts.get('backupid'))
+    path = opts.get('backup-path', '.')
+
+    def fail(message):
+        print('ndb_restore: [ERROR] %s' % message, file=sys.stderr)
+        print('NDBT_ProgramExit: 1 - Failed')
+        log('ndb_restore', 'error', node=node_id, message=message)
+        return 1
+
+    if node_id is None or backup_id is None:
+        return fail('-n (nodeid) and -b (backupid) are required')
+    password = opts.get('backup-password')
+    if data is not None:
+        password = data.rstrip(b'\n').decode('ascii', 'replace')
+    state = read_state()
+    if not _mgmd_up(state, opts.get('connectstring')):
+        return fail('Could not connect to cluster: %s' % opts.get('connectstring'))
+    if any(_data_state(state, n['id']) != 'started' for n in _data_nodes(state)):
+        return fail('Failed to initialize consumers: not every data node is started')
+    names = ['BACKUP-%d.%d.ctl' % (backup_id, node_id), 'BACKUP-%d-0.%d.Data' % (backup_id, node_id),
+             'BACKUP-%d.%d.log' % (backup_id, node_id)]
+    encrypted = None
+    for name in names:
+        full = os.path.join(path, name)
+        if not os.path.exists(full):
+            return fail('Failed to read %s: No such file or directory' % full)
+        with open(full) as f:
+            head = f.readline()
+            rest = f.read()
+        file_encrypted = 'encryption=yes' in head
+        encrypted = file_encrypted if encrypted is None else encrypted
+        if file_encrypted and not opts.get('--decrypt'):
+            return fail('%s is encrypted: give --decrypt and the backup password' % full)
+        if file_encrypted:
+            fields = dict(p.split('=', 1) for p in rest.split() if '=' in p)
+            if password is None or hashlib.sha256((fields.get('salt', '') + password).encode()).hexdigest() \
+                    != fields.get('check'):
+                return fail('Failed to read %s: wrong password or corrupt file' % full)
+    with locked() as state:
+        restored = state.setdefault('restored', {'meta': None, 'data': []})
+        if meta:
+            if restored['meta'] is not None:
+                return fail('Failed to restore table: Table already exists (backup %s restored before)'
+                            % restored['meta'])
+            restored['meta'] = backup_id
+        if restore_data:
+            if restored['meta'] is None:
+                return fail('Failed to restore data: table does not exist (restore the metadata first, -m)')
+            restored['data'].append({'backup_id': backup_id, 'node': node_id})
+    log('ndb_restore', 'restore', node=node_id, backup_id=backup_id, meta=meta, data=restore_data, encrypted=encrypted,
+        password_sha256=hashlib.sha256(password.encode()).hexdigest() if password else None)
+    print('Nodeid = %d\nBackup Id = %d\nbackup path = %s' % (node_id, backup_id, path))
+    print('Restored 2053 tuples and 0 log entries\n\nNDBT_ProgramExit: 0 - OK')
     return 0
 
 
@@ -654,7 +932,7 @@ def _int(value):
         return None
 
 
-PROGRAMS = {'ndb_mgm': main_ndb_mgm, 'ndb_mgmd': main_ndb_mgmd, 'ndbmtd': main_ndbmtd,
+PROGRAMS = {'ndb_mgm': main_ndb_mgm, 'ndb_mgmd': main_ndb_mgmd, 'ndbmtd': main_ndbmtd, 'ndb_restore': main_ndb_restore,
             'ndbxfrm': main_ndbxfrm, 'mysql': main_mysql}
 
 

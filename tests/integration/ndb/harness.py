@@ -37,8 +37,11 @@ def collections_path():
 class Cluster(object):
     """A simulated cluster: management node 1 and data node 2 on data1, data nodes 3.. on data2.., an API host."""
 
-    def __init__(self, base, data_nodes=4, replicas=2, passwords=None, extra_vars=None, host_vars=None):
+    def __init__(self, base, data_nodes=4, replicas=2, passwords=None, extra_vars=None, host_vars=None,
+                 mgmd_hosts=None):
         self.base = str(base)
+        # management node id -> host; a second one (id 60 on data2) for the two-server layout
+        self.mgmd_hosts = dict(mgmd_hosts or {1: 'data1'})
         self.state = os.path.join(self.base, 'ndbsim')
         self.data_nodes = list(range(2, 2 + data_nodes))
         self.replicas = replicas
@@ -74,6 +77,7 @@ class Cluster(object):
             'ndb_tde_ndb_mgmd_bin': os.path.join(SIM_BIN, 'ndb_mgmd'),
             'ndb_tde_ndbmtd_bin': os.path.join(SIM_BIN, 'ndbmtd'),
             'ndb_tde_ndbxfrm_bin': os.path.join(SIM_BIN, 'ndbxfrm'),
+            'ndb_tde_ndb_restore_bin': os.path.join(SIM_BIN, 'ndb_restore'),
             'ndb_tde_mysql_bin': os.path.join(SIM_BIN, 'mysql'),
             'ndb_tde_config_file': os.path.join(b, 'mgm', 'config.ini'),
             'ndb_tde_mgmd_configdir': os.path.join(b, 'mgm', 'cache'),
@@ -99,13 +103,22 @@ class Cluster(object):
             data_hosts[self.host(node_id)] = hv
         inventory = {'all': {'vars': common, 'children': {
             # The management server shares data1 (fewer hosts, a faster test; a common small layout).
-            'ndb_mgmd': {'hosts': {'data1': {'ndb_tde_mgmd_node_id': 1}}},
+            'ndb_mgmd': {'hosts': dict((h, self.mgmd_vars(i)) for i, h in sorted(self.mgmd_hosts.items()))},
             'ndb_data': {'hosts': data_hosts},
             'ndb_api': {'hosts': {'api1': {'ndb_tde_api_node_ids': [50]}}},
         }}}
         with open(path or self.inventory, 'w') as f:
             yaml.safe_dump(inventory, f, default_flow_style=False)
         return path or self.inventory
+
+    def mgmd_vars(self, node_id):
+        """Management node 1 uses the common paths; another one (all hosts are this machine) its own files."""
+        hv = {'ndb_tde_mgmd_node_id': node_id}
+        if node_id != 1:
+            d = os.path.join(self.base, 'mgm-%d' % node_id)
+            hv.update({'ndb_tde_config_file': os.path.join(d, 'config.ini'),
+                       'ndb_tde_mgmd_configdir': os.path.join(d, 'cache'), 'ndb_tde_mgmd_datadir': d})
+        return hv
 
     def env(self):
         env = dict(os.environ)
@@ -128,13 +141,13 @@ class Cluster(object):
         })
         return env
 
-    def playbook(self, name, extra=None, timeout=120, inventory=None):
-        """Run playbooks/<name>; returns (rc, combined output)."""
+    def playbook(self, name, extra=None, timeout=120, inventory=None, env=None):
+        """Run playbooks/<name> (env: further environment, e.g. simulator delays); returns (rc, combined output)."""
         cmd = [os.path.join(VENV_BIN, 'ansible-playbook'), '-i', inventory or self.inventory,
                os.path.join(ROOT, 'playbooks', name)]
         if extra:
             cmd += ['-e', json.dumps(extra)]
-        proc = subprocess.run(cmd, env=self.env(), cwd=self.base, stdout=subprocess.PIPE,
+        proc = subprocess.run(cmd, env=dict(self.env(), **(env or {})), cwd=self.base, stdout=subprocess.PIPE,
                               stderr=subprocess.STDOUT, timeout=timeout, check=False)
         return proc.returncode, proc.stdout.decode('utf-8', 'replace')
 
@@ -152,24 +165,36 @@ class Cluster(object):
         with open(path) as f:
             return json.load(f)
 
-    def pids(self):
-        """Running simulated ndbmtd processes, node id -> pid."""
+    def pids(self, kind='data'):
+        """Running simulated ndbmtd (or ndb_mgmd) processes, node id -> pid (the data node process, not its angel)."""
         out = {}
         for node_id, node in self.sim_state().get('nodes', {}).items():
             pid = node.get('pid')
-            if pid and os.path.exists('/proc/%d' % pid):
+            if node.get('type', 'data') == kind and pid and os.path.exists('/proc/%d' % pid):
                 out[int(node_id)] = pid
         return out
 
-    def stop_all(self):
-        """End the simulated data nodes this cluster started, by pid."""
-        for pid in self.pids().values():
+    def angels(self):
+        """Running angel processes, node id -> pid."""
+        out = {}
+        for node_id, node in self.sim_state().get('nodes', {}).items():
+            pid = node.get('angel')
+            if pid and node.get('pid') and os.path.exists('/proc/%d' % pid):
+                out[int(node_id)] = pid
+        return out
+
+    def stop_all(self, mgmd=True):
+        """End the simulated data nodes (angels included) and management servers this cluster started, by pid."""
+        pids = list(self.angels().values()) + list(self.pids().values())
+        if mgmd:
+            pids += list(self.pids('mgmd').values())
+        for pid in pids:
             try:
                 os.kill(pid, signal.SIGTERM)
             except OSError:
                 pass
         deadline = time.time() + 5
-        while self.pids() and time.time() < deadline:
+        while (self.pids() or (mgmd and self.pids('mgmd'))) and time.time() < deadline:
             time.sleep(0.05)
 
 

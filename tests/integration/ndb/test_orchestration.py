@@ -60,6 +60,13 @@ def assert_rolling(cluster, since, expected_order, passwords):
     assert all(r['initial'] for r in starts)
     invokes = [r for r in log if r['prog'] == 'ndbmtd' and r['event'] == 'invoke']
     assert len(invokes) == len(expected_order)
+    # Each restarted node got a new angel, which read the new password; the old angel never restarted it
+    # (ndb_mgm "N RESTART -i" would keep the password the old angel read: test_simulator's control).
+    angels = [r for r in log if r['prog'] == 'ndbmtd' and r['event'] == 'angel_start']
+    assert [r['node'] for r in angels] == expected_order
+    for r in angels:
+        assert r['password_sha256'] == hashlib.sha256((passwords[r['node']] + '\n').encode()).hexdigest()
+    assert not [r for r in log if r['event'] == 'angel_restart']
     for r in invokes:
         assert '--initial' in r['argv'] and '--filesystem-password-from-stdin' in r['argv']
         assert r['stdin_given'] and not r['password_in_argv']
@@ -299,3 +306,101 @@ def test_rotation_of_two_nodes_with_their_new_passwords(cluster):
     assert_no_password_in_processes(cluster, passwords)
     for pw in passwords.values():
         assert pw not in out
+
+
+def test_rotation_one_data_node_per_node_group_at_a_time(cluster):
+    """ndb_tde_restart_strategy nodegroup: waves {2, 4} then {3, 5}, each stopped by one ndb_mgm command once every
+    other node is started, each node with a new angel; never two nodes of one node group down."""
+    since = mark(cluster)
+    rc, out = cluster.playbook('ndb_password_rotation.yml', {'ndb_tde_restart_strategy': 'nodegroup'})
+    assert rc == 0, out
+    assert 'one data node of each node group at a time: data1 + data3 -> data2 + data4' in ' '.join(out.split())
+    log = cluster.log()[since:]
+    stops = [sorted(r['nodes']) for r in log if r['prog'] == 'ndb_mgm' and r['event'] == 'stop']
+    assert stops == [[2, 4], [3, 5]]
+    node_events = [(r['event'], r['node']) for r in log if r['prog'] == 'ndbmtd' and r['event'] in ('stopped', 'started')]
+    last_first_wave = max(i for i, (e, n) in enumerate(node_events) if e == 'started' and n in (2, 4))
+    first_second_wave = min(i for i, (e, n) in enumerate(node_events) if e == 'stopped' and n in (3, 5))
+    assert last_first_wave < first_second_wave, node_events
+    down = set()
+    for event, node in node_events:
+        if event == 'stopped':
+            assert not [n for n in down if GROUPS[n] == GROUPS[node]], node_events
+            down.add(node)
+        else:
+            down.discard(node)
+    assert not [r for r in log if r['event'] in ('group_down', 'error', 'stop_refused', 'angel_restart')]
+    angels = [r for r in log if r['event'] == 'angel_start']
+    assert sorted(r['node'] for r in angels) == [2, 3, 4, 5]
+    for r in angels:
+        assert r['password_sha256'] == hashlib.sha256((cluster.passwords[r['node']] + '\n').encode()).hexdigest()
+    assert_secrets(cluster, cluster.passwords)
+
+
+def latest_backup(cluster):
+    """The last backup taken with BACKUP_PASSWORD."""
+    sha = hashlib.sha256(BACKUP_PASSWORD.encode()).hexdigest()
+    return [r['backup_id'] for r in cluster.log() if r['event'] == 'backup' and r['password_sha256'] == sha][-1]
+
+
+def restores(cluster, since):
+    return [r for r in cluster.log()[since:] if r['prog'] == 'ndb_restore']
+
+
+def test_restore_refuses_an_unencrypted_backup(cluster):
+    """A backup whose files are not encrypted (ndbxfrm -i: encryption=no) is refused on every node while
+    RequireEncryptedBackup=1, before ndb_restore runs."""
+    for node in cluster.data_nodes:
+        base = os.path.join(cluster.datadir(node), 'BACKUP', 'BACKUP-99')
+        os.makedirs(base, exist_ok=True)
+        for name in ('BACKUP-99.%d.ctl', 'BACKUP-99-0.%d.Data', 'BACKUP-99.%d.log'):
+            with open(os.path.join(base, name % node), 'w') as f:
+                f.write('NDBSIM-XFRM encryption=no compression=no\n')
+    since = mark(cluster)
+    out = assert_refused(cluster.playbook('ndb_restore_encrypted_backup.yml', {
+        'ndb_tde_restore_backup_id': 99, 'ndb_tde_backup_password': BACKUP_PASSWORD}),
+        'data1 (data node 2): backup 99 in %s: BACKUP-99.2.ctl, BACKUP-99-0.2.Data, BACKUP-99.2.log are not encrypted'
+        % os.path.join(cluster.datadir(2), 'BACKUP', 'BACKUP-99'),
+        'data4 (data node 5): backup 99', 'nothing was restored')
+    assert restores(cluster, since) == []
+    assert BACKUP_PASSWORD not in out
+
+
+def test_restore_refuses_a_wrong_password_before_writing(cluster):
+    backup_id = latest_backup(cluster)
+    since = mark(cluster)
+    out = assert_refused(cluster.playbook('ndb_restore_encrypted_backup.yml', {
+        'ndb_tde_restore_backup_id': backup_id, 'ndb_tde_backup_password': 'Wrong-Pw.1'}),
+        'data1: ndb_restore -m of backup %d failed' % backup_id, 'wrong password', 'nothing was restored')
+    assert [r['event'] for r in restores(cluster, since)] == ['invoke', 'error']
+    assert (cluster.sim_state().get('restored') or {}).get('meta') is None
+    assert 'Wrong-Pw.1' not in out
+
+
+def test_restore_of_an_encrypted_backup_with_the_password_on_stdin(cluster):
+    """Control of the two refusals: the right password restores the metadata once and every node's data, one
+    node at a time, the password only on ndb_restore's standard input. A second restore finds the tables."""
+    backup_id = latest_backup(cluster)
+    since = mark(cluster)
+    rc, out = cluster.playbook('ndb_restore_encrypted_backup.yml', {
+        'ndb_tde_restore_backup_id': backup_id, 'ndb_tde_backup_password': BACKUP_PASSWORD})
+    assert rc == 0, out
+    assert 'backup %d restored from data nodes 2, 3, 4, 5 (encrypted, decrypted with the backup password)' % backup_id \
+        in ' '.join(out.split())
+    assert BACKUP_PASSWORD not in out
+    log = restores(cluster, since)
+    done = [r for r in log if r['event'] == 'restore']
+    assert [(r['node'], r['meta'], r['data']) for r in done] == [(2, True, False)] + [(n, False, True) for n in (2, 3, 4, 5)]
+    assert all(r['encrypted'] and r['password_sha256'] == hashlib.sha256(BACKUP_PASSWORD.encode()).hexdigest()
+               for r in done)
+    invokes = [r for r in log if r['event'] == 'invoke']
+    for r in invokes:
+        assert '--decrypt' in r['argv'] and '--backup-password-from-stdin' in r['argv'] and not r['password_in_argv']
+        assert not any(BACKUP_PASSWORD in a for a in r['argv'])
+        assert r['stdin_sha256'] == hashlib.sha256((BACKUP_PASSWORD + '\n').encode()).hexdigest()
+    # one at a time: each invocation starts after the previous one's result
+    stamps = [(r['ts'], r['event']) for r in log]
+    assert [e for dummy, e in sorted(stamps)] == ['invoke', 'restore'] * 5
+    assert_refused(cluster.playbook('ndb_restore_encrypted_backup.yml', {
+        'ndb_tde_restore_backup_id': backup_id, 'ndb_tde_backup_password': BACKUP_PASSWORD}),
+        'Table already exists')

@@ -19,8 +19,15 @@ NODES = [{'id': 1, 'type': 'mgmd', 'nodegroup': None}, {'id': 2, 'type': 'data',
 
 def test_filters_registered():
     assert sorted(F) == ['ndb_backup_result', 'ndb_config_nodes', 'ndb_config_problems', 'ndb_config_values',
-                         'ndb_password_hex', 'ndb_password_problems', 'ndb_restart_problems', 'ndb_tde_status_table']
+                         'ndb_password_hex', 'ndb_password_problems', 'ndb_restart_problems', 'ndb_restart_waves',
+                         'ndb_tde_status_table']
     assert F['ndb_password_hex']('t0p$') == '74307024'
+    nodes = [{'id': 2, 'nodegroup': 0, 'type': 'data'}, {'id': 3, 'nodegroup': 0}, {'id': 4, 'nodegroup': 1},
+             {'id': 1, 'type': 'mgmd', 'nodegroup': None}]
+    assert F['ndb_restart_waves'](nodes, None, 'nodegroup') == [[2, 4], [3]]
+    assert F['ndb_restart_waves'](nodes, [3, 4]) == [[4], [3]]
+    with pytest.raises(AnsibleFilterError, match="strategy must be 'node' or 'nodegroup'"):
+        F['ndb_restart_waves'](nodes, None, 'all')
     assert F['ndb_config_values']('2\t1\n') == {2: 1}
 
 

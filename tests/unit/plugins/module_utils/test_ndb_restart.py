@@ -54,3 +54,22 @@ def test_restart_problems_single_replica_groups_and_configured_replicas():
     assert len(problems) == 1 and problems[0].startswith("NoOfReplicas=1: a node initial restart empties")
     assert R.restart_problems(_cluster([[2], [3]]), 1, backup_confirmed=True) == []
     assert R.restart_problems(_cluster([[2, 3]]), 'two')[0].startswith('NoOfReplicas=two:')
+
+
+def test_waves_one_node_each_or_one_per_node_group():
+    nodes = _cluster([[2, 3], [4, 5], [6, 7]])
+    assert R.restart_waves(nodes) == [[2], [4], [6], [3], [5], [7]]
+    assert R.restart_waves(nodes, per_nodegroup=True) == [[2, 4, 6], [3, 5, 7]]
+    assert R.restart_waves(nodes, only=[3, 5, 2], per_nodegroup=True) == [[2, 5], [3]]
+    nodes += [{'id': 9, 'nodegroup': None}, {'id': 10, 'nodegroup': None}]
+    assert R.restart_waves(nodes, per_nodegroup=True) == [[2, 4, 6, 9, 10], [3, 5, 7]]
+
+
+@pytest.mark.parametrize('layout', [[[2, 3]], [[2, 3], [4, 5]], [[1, 2, 3], [4, 5, 6]], [[10, 11], [12, 13], [14, 15]]])
+def test_no_wave_holds_two_nodes_of_a_node_group(layout):
+    nodes = _cluster(layout)
+    group_of = dict((n['id'], n['nodegroup']) for n in nodes)
+    waves = R.restart_waves(nodes, per_nodegroup=True)
+    assert sorted(i for w in waves for i in w) == sorted(group_of)
+    assert all(len(set(group_of[i] for i in w)) == len(w) for w in waves)
+    assert len(waves) == max(len(ids) for ids in layout)
