@@ -5,6 +5,7 @@ Counts: sanity = sanity tests, unit = pytest cases, lint = linters, molecule = s
 testinfra cases their verify step ran. Logs of every stage go to .build/logs/.
 """
 import argparse
+import glob
 import os
 import re
 import subprocess
@@ -104,8 +105,12 @@ def stage_integration():
 
 def stage_lint():
     passed = failed = 0
+    # The shell the collection ships to nodes (the SST script) and the repository's own scripts.
+    shell = sorted(glob.glob(os.path.join(ROOT, "roles", "*", "files", "wsrep_sst_*"))
+                   + glob.glob(os.path.join(ROOT, "scripts", "*.sh")))
     for name, cmd in (("yamllint", [os.path.join(VENV_BIN, "yamllint"), "-s", "."]),
-                      ("ansible-lint", [os.path.join(VENV_BIN, "ansible-lint"), "--profile", "production", "--offline"])):
+                      ("ansible-lint", [os.path.join(VENV_BIN, "ansible-lint"), "--profile", "production", "--offline"]),
+                      ("shellcheck", ["shellcheck", "-x", *shell])):
         rc, dummy = run(cmd, name + ".log")
         if rc == 0:
             passed += 1

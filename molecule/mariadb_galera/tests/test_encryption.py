@@ -15,6 +15,7 @@ import pytest
 sys.path.insert(0, os.path.join(os.path.dirname(__file__), "..", "..", "_shared", "tests"))
 from capture import Capture  # noqa: E402
 from galera import nodes, podman_hosts, sql, status, wait_synced  # noqa: E402
+from writer import node_ip  # noqa: E402
 
 INVENTORY = os.environ["MOLECULE_INVENTORY_FILE"]
 testinfra_hosts = podman_hosts()
@@ -156,6 +157,137 @@ def test_sst_is_encrypted(cluster, method):
         cap.remove()
 
 
+
+# rsync_tunnel with InnoDB files and binlogs outside the data directory (issue 15, item 5).
+LAYOUT_CNF = "/etc/mysql/mariadb.conf.d/70-clustersec-sst-layout-test.cnf"
+OUTSIDE = {"undo": "/var/lib/mysql-undo", "redo": "/var/lib/mysql-redo", "binlog": "/var/lib/mysql-binlog"}
+ASIDE = "/var/lib/mysql.before-sst-layout-test"
+TUNNEL_SCRIPT = os.environ.get("CLUSTERSEC_RSYNC_TUNNEL_SCRIPT") or os.path.join(
+    os.environ.get("MOLECULE_PROJECT_DIRECTORY", os.path.join(os.path.dirname(__file__), "..", "..", "..")),
+    "roles", "mariadb_galera", "files", "wsrep_sst_rsync_tunnel")
+
+
+def _layout_cnf(donor=None, receive_ip=None):
+    lines = ["[mysqld]", "wsrep_sst_method = rsync_tunnel", "innodb_undo_tablespaces = 2",
+             f"innodb_undo_directory = {OUTSIDE['undo']}", f"innodb_log_group_home_dir = {OUTSIDE['redo']}",
+             "innodb_log_file_size = 16M", f"log_bin = {OUTSIDE['binlog']}/mysql-bin"]
+    if donor:
+        lines.append(f"wsrep_sst_donor = {donor}")
+    if receive_ip:
+        lines.append(f"wsrep_sst_receive_address = {receive_ip}")
+    lines += ["[sst]", "sst-max-binlogs = 2"]
+    return "\n".join(lines) + "\n"
+
+
+def _files(host, directory):
+    """{name: size} of the regular files of a directory."""
+    out = host.check_output(f"find {directory} -maxdepth 1 -type f -printf '%f %s\\n'")
+    return dict(line.split() for line in out.splitlines())
+
+
+def _join(joiner, since):
+    """Start a joiner; a join that does not reach Synced fails with the InnoDB errors it logged."""
+    joiner.run_test("systemctl start mariadb")
+    try:
+        wait_synced(joiner, timeout=120)
+    except AssertionError as exc:
+        log = joiner.run(f"journalctl -u mariadb --since '{since}' --no-pager").stdout
+        errors = list(dict.fromkeys(ln.split("]: ", 1)[-1] for ln in log.splitlines() if "[ERROR]" in ln))
+        raise AssertionError(f"{exc}; errors it logged: {errors[:8]}") from None
+
+
+def test_rsync_tunnel_sst_takes_undo_redo_and_binlogs_from_outside_the_datadir(cluster):
+    """A cluster whose nodes keep undo tablespaces, the redo log and the binlogs outside the data
+    directory is joined node by node by rsync_tunnel SST; every node was first initialised with files
+    of its own there, as a node of such a cluster has them. Each joiner must start on the donor's
+    files: the rows written before its SST are there, its outside directories hold the donor's files
+    (names and sizes) and the data directory none, InnoDB logs no error; the donor's last two binlogs
+    (sst-max-binlogs = 2: the one the SST rotated away, which holds the row written just before, and
+    the new one) head the joiner's index, the one before them is not sent. The last joiner announces
+    an IP as its SST address while its certificate holds only names: the donor has to check the
+    certificate against the name that IP belongs to. The capture of both SSTs holds the marker 0
+    times. At the end the nodes' own data directories are put back and the cluster is bootstrapped
+    again from them with the scenario's configuration."""
+    names = sorted(cluster)
+    first, joiners = cluster[names[0]], [cluster[n] for n in names[1:]]
+    last_ip = node_ip(names[-1])
+    marker = f"clustersec-secret-layout-{uuid.uuid4().hex[:8]}"
+    with open(TUNNEL_SCRIPT, "rb") as f:
+        script = f.read()
+    for name in names:
+        subprocess.run(["podman", "exec", "-i", name, "sh", "-c",
+                        "cat > /usr/bin/wsrep_sst_rsync_tunnel && chmod 0755 /usr/bin/wsrep_sst_rsync_tunnel"],
+                       input=script, check=True)
+    for host in reversed(list(cluster.values())):
+        host.run_test("systemctl stop mariadb")
+    moved = []
+    try:
+        for name, host in cluster.items():
+            cnf = _layout_cnf(None if name == names[0] else names[0], last_ip if name == names[-1] else None)
+            host.run_test(f"printf %s '{cnf}' > {LAYOUT_CNF}")
+            host.run_test(f"mv /var/lib/mysql {ASIDE}")
+            moved.append(host)
+            dirs = " ".join(["/var/lib/mysql", *OUTSIDE.values()])
+            host.run_test(f"mkdir -p {dirs} && chown mysql:mysql {dirs} && chmod 0750 {dirs}")
+            host.run_test("mariadb-install-db --user=mysql --datadir=/var/lib/mysql --skip-test-db >/dev/null")
+        first.run_test("galera_new_cluster")
+        wait_synced(first)
+        sql(first, "CREATE DATABASE enc; CREATE TABLE enc.m (id INT AUTO_INCREMENT PRIMARY KEY, v TEXT)")
+        sql(first, f"INSERT INTO enc.m (v) VALUES ('{marker}')")
+        since = first.check_output("date '+%Y-%m-%d %H:%M:%S'")
+        with Capture() as cap:
+            for name, joiner in zip(names[1:], joiners):
+                # Lands in the donor's current binlog, which the SST rotates: with sst-max-binlogs = 2
+                # that file and the new one are sent.
+                sql(first, f"INSERT INTO enc.m (v) VALUES ('{marker}-before-{name}')")
+                donor_files = {d: _files(first, OUTSIDE[d]) for d in ("undo", "redo")}
+                _join(joiner, since)
+                for d, files in donor_files.items():
+                    got = _files(joiner, OUTSIDE[d])
+                    assert {n: got.get(n) for n in files} == files, (name, d, got, files)
+                donor_binlogs = [ln.split("\t")[0] for ln in sql(first, "SHOW BINARY LOGS").splitlines()]
+                index = joiner.check_output(f"cat {OUTSIDE['binlog']}/mysql-bin.index").splitlines()
+                sent = [f"{OUTSIDE['binlog']}/{b}" for b in donor_binlogs[-2:]]
+                assert index[:2] == sent and f"{OUTSIDE['binlog']}/{donor_binlogs[-3]}" not in index, \
+                    (name, index, donor_binlogs)
+                held = joiner.run(f"grep -c -a -F '{marker}-before-{name}' {sent[0]}").stdout.strip()
+                assert held not in ("", "0"), f"{name}: the donor's binlog {sent[0]} lacks the row written before"
+            sql(first, f"INSERT INTO enc.m (v) VALUES ('{marker}-live')")
+            for joiner in joiners:
+                wait_synced(joiner)
+        try:
+            seen = cap.ports_seen()
+            assert 4444 in seen, f"no SST traffic captured on 4444 (ports seen: {seen}): the capture proves nothing"
+            assert cap.count(marker) == 0, "marker seen in clear on the wire during rsync_tunnel SST"
+        finally:
+            cap.remove()
+        logs = {n: h.check_output(f"journalctl -u mariadb --since '{since}' --no-pager") for n, h in cluster.items()}
+        for name, joiner in zip(names[1:], joiners):
+            assert "wsrep_sst_rsync_tunnel" in logs[name] and "rsync_tunnel joiner: received state" in logs[name]
+            innodb_errors = [ln for ln in logs[name].splitlines() if "[ERROR] InnoDB" in ln]
+            assert innodb_errors == [], f"{name}: {innodb_errors[:5]}"
+            assert sql(joiner, f"SELECT COUNT(*) FROM enc.m WHERE v LIKE '{marker}%'") == "4"
+            leftovers = joiner.run("ls /var/lib/mysql | grep -E '^(undo[0-9]+|ib_logfile[0-9]+)$'").stdout.split()
+            assert leftovers == [], f"{name}: InnoDB files in the data directory: {leftovers}"
+            assert status(joiner, "wsrep_cluster_size") == "3"
+        assert f"OPENSSL-LISTEN:4444,bind={last_ip}," in logs[names[-1]], "the last joiner did not listen on its IP"
+        assert f"checking the joiner certificate against '{names[-1]}'" in logs[names[0]], \
+            "the donor did not map the joiner's IP to the name its certificate holds"
+    finally:
+        for host in reversed(list(cluster.values())):
+            host.run("systemctl stop mariadb")
+        for host in cluster.values():
+            host.run(f"rm -f {LAYOUT_CNF}; rm -rf {' '.join(OUTSIDE.values())}")
+            if host in moved:
+                host.run_test(f"rm -rf /var/lib/mysql && mv {ASIDE} /var/lib/mysql")
+        first.run_test("galera_new_cluster")
+        for host in joiners:
+            host.run_test("systemctl start mariadb")
+        for host in cluster.values():
+            wait_synced(host)
+        assert status(first, "wsrep_cluster_size") == "3"
+
+
 def test_report_all_green_and_matches_independent_probes(cluster, tmp_path):
     from galera import encryption_report
 
@@ -229,7 +361,6 @@ def test_scanner_finds_only_the_profile_then_the_opt_out_shows_weak_suites(clust
     plaintext logins): the scanner then sees CBC suites, a plaintext login works, and the report
     shows those channels amber with the opt-out named; a converge back restores the profile."""
     from galera import encryption_report
-    from writer import node_ip
 
     for name in cluster:
         scan = _scan(node_ip(name))
