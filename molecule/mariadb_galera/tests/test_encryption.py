@@ -157,7 +157,6 @@ def test_sst_is_encrypted(cluster, method):
         cap.remove()
 
 
-
 # rsync_tunnel with InnoDB files and binlogs outside the data directory (issue 15, item 5).
 LAYOUT_CNF = "/etc/mysql/mariadb.conf.d/70-clustersec-sst-layout-test.cnf"
 OUTSIDE = {"undo": "/var/lib/mysql-undo", "redo": "/var/lib/mysql-redo", "binlog": "/var/lib/mysql-binlog"}
