@@ -1,12 +1,12 @@
 # clustersec.mysql: `make test` runs every stage (host check, venv, node image, sanity, unit,
-# lint, molecule) and prints each stage's wall time and a final "N passed, N failed" line.
+# lint, compat, molecule) and prints each stage's wall time and a final "N passed, N failed" line.
 SHELL := /bin/bash
 ROOT := $(CURDIR)
 export PATH := $(ROOT)/.venv/bin:$(PATH)
 export ANSIBLE_COLLECTIONS_PATH := $(ROOT)/.build/link
 PY ?= python3
 
-.PHONY: test setup host venv image sanity unit integration lint molecule demo demo-clean clean benchmarks bench-rotation
+.PHONY: test setup host venv image sanity unit integration lint compat molecule demo demo-clean clean benchmarks bench-rotation
 
 test:
 	@$(PY) scripts/run_tests.py
@@ -33,6 +33,10 @@ integration: venv
 
 lint: venv
 	@$(PY) scripts/run_tests.py --only lint
+
+# The built tarball installed under the newest 2.16.x and the newest ansible-core (venvs cached in .build/compat/).
+compat: venv
+	@$(PY) scripts/run_tests.py --only compat
 
 molecule: venv image
 	@$(PY) scripts/run_tests.py --only molecule $(if $(SCENARIO),--scenario $(SCENARIO),)

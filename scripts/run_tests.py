@@ -1,8 +1,9 @@
 # -*- coding: utf-8 -*-
 """Runs the test stages in order, times each, and ends with one line: "N passed, N failed".
 
-Counts: sanity = sanity tests, unit = pytest cases, lint = linters, molecule = scenarios plus the
-testinfra cases their verify step ran. Logs of every stage go to .build/logs/.
+Counts: sanity = sanity tests, unit = pytest cases, lint = linters, compat = checks of the built tarball under two
+ansible-core versions (scripts/compat.py), molecule = scenarios plus the testinfra cases their verify step ran.
+Logs of every stage go to .build/logs/.
 """
 import argparse
 import glob
@@ -120,6 +121,13 @@ def stage_lint():
     return passed, failed
 
 
+def stage_compat():
+    """The built tarball installed under the oldest admitted and the newest ansible-core (scripts/compat.py)."""
+    sys.path.insert(0, os.path.join(ROOT, "scripts"))
+    import compat  # pylint: disable=import-outside-toplevel
+    return compat.stage(ROOT, BUILD, LOGS, VENV_BIN)
+
+
 def scenarios():
     base = os.path.join(ROOT, "molecule")
     # bench_* scenarios are the larger clusters of make bench-rotation, not tests.
@@ -148,7 +156,7 @@ def stage_molecule(only=None):
 
 
 STAGES = [("setup", stage_setup), ("sanity", stage_sanity), ("unit", stage_unit), ("integration", stage_integration),
-          ("lint", stage_lint),
+          ("lint", stage_lint), ("compat", stage_compat),
           ("molecule", stage_molecule)]
 
 
