@@ -55,5 +55,5 @@ CONF
   info "wrote ${DROPIN}"
 fi
 
-podman info >/dev/null 2>&1 || die "podman does not work on this host: $(podman info 2>&1 | tail -1). See ENVIRONMENT notes in README (runtime runc, ulimits)."
+podman info >/dev/null 2>&1 || die "podman does not work on this host: $(podman info 2>&1 | tail -1). See docs/development.md, requirements of the test host (runtime runc, ulimits)."
 info "host ready: $(podman --version), runtime $(podman info --format '{{.Host.OCIRuntime.Name}}')"
