@@ -61,12 +61,10 @@ def _strings(value, where):
         yield where, value
     elif isinstance(value, dict):
         for k, v in value.items():
-            for item in _strings(v, '%s.%s' % (where, k)):
-                yield item
+            yield from _strings(v, '%s.%s' % (where, k))
     elif isinstance(value, list):
         for i, v in enumerate(value):
-            for item in _strings(v, '%s[%d]' % (where, i)):
-                yield item
+            yield from _strings(v, '%s[%d]' % (where, i))
 
 
 # Variables that only another entry point reads (ndb_tde's backup, restore and status): documented there, not in main.
