@@ -287,6 +287,8 @@ def check_inventory(v, product, inv):
         problems.append("output is not JSON")
     if rc != 0:
         problems.append(f"rc={rc} {err.strip()[-400:]}")
+    # An inventory key Ansible skips (a misplaced variable, an unknown section) is only a warning.
+    problems += [ln.strip() for ln in err.splitlines() if "[WARNING]" in ln][:5]
     hostvars = (data.get("_meta") or {}).get("hostvars") or {}
     for group in PRODUCTS[product]:
         hosts = (data.get(group) or {}).get("hosts") or []
