@@ -49,13 +49,17 @@ def wait_synced(host, timeout=300):
     raise AssertionError(f"{host.backend.get_hostname()} not Synced after {timeout}s")
 
 
-def run_playbook(playbook, *extra):
-    """Run one of the collection's playbooks against the scenario inventory; return the process."""
+def run_playbook(playbook, *extra, check=False):
+    """Run one of the collection's playbooks against the scenario inventory; return the process.
+
+    By its name in the collection (clustersec.mysql.<name>), as a user does: the copy found on the scenario's
+    ANSIBLE_COLLECTIONS_PATH runs (the checkout through .build/link, or galera_smoke's installed tarball).
+    """
     import os
     import subprocess
 
-    root = os.environ["MOLECULE_PROJECT_DIRECTORY"]
-    cmd = ["ansible-playbook", "-i", os.environ["MOLECULE_INVENTORY_FILE"], os.path.join(root, "playbooks", playbook)]
+    name = "clustersec.mysql." + (playbook[:-4] if playbook.endswith(".yml") else playbook)
+    cmd = ["ansible-playbook", "-i", os.environ["MOLECULE_INVENTORY_FILE"], name] + (["--check"] if check else [])
     for item in extra:
         cmd += ["-e", item]
     return subprocess.run(cmd, capture_output=True, text=True, check=False)
@@ -83,3 +87,30 @@ def probe_cert(tmp_path, ca, ca_key, cn):
     subprocess.run(["openssl", "x509", "-req", "-in", csr, "-CA", ca, "-CAkey", ca_key, "-days", "2", "-out", cert],
                    check=True, capture_output=True)
     return cert, key
+
+
+def node_snapshot(names):
+    """Per node: the checksum of every file under /etc/mysql and the server's MainPID, read through podman."""
+    import subprocess
+
+    out = {}
+    for n in names:
+        p = subprocess.run(["podman", "exec", n, "sh", "-c",
+                            "find /etc/mysql -type f -exec sha256sum {} + | sort; systemctl show -p MainPID --value mariadb"],
+                           capture_output=True, text=True, check=True)
+        out[n] = p.stdout
+    return out
+
+
+def tree_snapshot(path):
+    """Every file under a controller directory with its mode and checksum (an absent directory is {})."""
+    import hashlib
+    import os
+
+    out = {}
+    for dirpath, dummy, files in os.walk(path):
+        for f in files:
+            full = os.path.join(dirpath, f)
+            with open(full, "rb") as fh:
+                out[os.path.relpath(full, path)] = (oct(os.stat(full).st_mode), hashlib.sha256(fh.read()).hexdigest())
+    return out

@@ -10,7 +10,7 @@ import time
 import uuid
 
 sys.path.insert(0, os.path.join(os.path.dirname(__file__), "..", "..", "_shared", "tests"))
-from galera import nodes, run_playbook, sql, status  # noqa: E402
+from galera import node_snapshot, nodes, run_playbook, sql, status  # noqa: E402
 from writer import Writer  # noqa: E402
 
 CERTS = "/etc/mysql/certs"
@@ -42,6 +42,7 @@ def test_enable_tls_online():
                f"GRANT INSERT, SELECT ON smoke.* TO 'writer'@'%'; "
                "DROP TABLE IF EXISTS smoke.online_w; CREATE TABLE smoke.online_w (id INT PRIMARY KEY, v VARCHAR(16))")
     since = first.check_output("date '+%Y-%m-%d %H:%M:%S'")
+    snapshot = node_snapshot(names)
     stop, sizes = threading.Event(), []
     sampler = threading.Thread(target=sample_sizes, args=(names, stop, sizes), daemon=True)
     sampler.start()
@@ -56,6 +57,9 @@ def test_enable_tls_online():
     stop.set()
     sampler.join(30)
     assert proc.returncode == 0, proc.stdout[-4000:] + proc.stderr[-2000:]
+    # The control of test_check_mode.py: the snapshot that --check left unchanged does see this run's changes.
+    changed = node_snapshot(names)
+    assert all(changed[n] != snapshot[n] for n in names), "the node snapshot did not see the real run"
     print(f"online TLS: {len(writer.acked)} writes acknowledged, {len(writer.failed)} failed, "
           f"{writer.retried} retried on another node, sessions: {sorted(writer.tls_versions)}")
     assert not writer.failed, f"writes no node committed: {writer.failed[:20]}"

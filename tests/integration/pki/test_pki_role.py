@@ -101,3 +101,38 @@ def test_default_pki_dir_is_beside_the_inventory(tmp_path):
     assert proc.returncode == 0, proc.stdout[-3000:]
     assert (inv_dir / 'pki' / 'ca-key.pem').exists()
     assert not (play_dir / 'pki').exists()
+
+
+def test_controller_tasks_do_not_become_when_the_inventory_says_ansible_become(tmp_path):
+    """group_vars/all with ansible_become: true (SSH users' usual inventory) reaches the implicit localhost too; here
+    become there means `su nobody`, which fails, so any controller task that became would stop the run. The nodes
+    themselves run without become (their host vars)."""
+    def inventory(tmp, become_all):
+        hosts = {'db1': {'ansible_host': '10.1.2.3', 'ansible_become': False}}
+        for h in hosts.values():
+            h.update({'ansible_connection': 'local', 'ansible_python_interpreter': sys.executable,
+                      'pki_remote_dir': str(tmp / 'remote' / '{{ inventory_hostname }}')})
+        inv = tmp / 'inventory.yml'
+        inv.write_text(yaml.safe_dump({'all': {'vars': become_all, 'children': {'db': {'hosts': hosts}}}}))
+        return inv
+
+    become_all = {'ansible_become': True, 'ansible_become_method': 'su', 'ansible_become_user': 'nobody'}
+    inv = inventory(tmp_path, become_all)
+    play = tmp_path / 'play.yml'
+    play.write_text(yaml.safe_dump([{'name': 'pki', 'hosts': 'db', 'gather_facts': False,
+                                     'vars': {'pki_dir': str(tmp_path / 'pki'), 'pki_owner': 'root', 'pki_group': 'root'},
+                                     'roles': [{'role': 'clustersec.mysql.pki'}]}]))
+    env = dict(os.environ, ANSIBLE_COLLECTIONS_PATH=harness.collections_path(), ANSIBLE_NOCOLOR='1',
+               ANSIBLE_LOCAL_TEMP=str(tmp_path / 'tmp'), ANSIBLE_DEPRECATION_WARNINGS='False')
+    proc = subprocess.run([os.path.join(VENV_BIN, 'ansible-playbook'), '-i', str(inv), str(play)], env=env,
+                          capture_output=True, text=True, check=False, timeout=300)
+    assert proc.returncode == 0, (proc.stdout + proc.stderr)[-3000:]
+    assert (tmp_path / 'pki' / 'ca-key.pem').is_file()
+    assert os.stat(tmp_path / 'pki' / 'ca-key.pem').st_uid == os.getuid()
+    # Control: the same inventory makes a controller task with only the keyword `become: false` try su and fail.
+    control = tmp_path / 'control.yml'
+    control.write_text(yaml.safe_dump([{'name': 'control', 'hosts': 'db', 'gather_facts': False, 'tasks': [
+        {'name': 'Keyword only', 'ansible.builtin.command': 'id -un', 'delegate_to': 'localhost', 'become': False}]}]))
+    proc = subprocess.run([os.path.join(VENV_BIN, 'ansible-playbook'), '-i', str(inv), str(control)], env=env,
+                          capture_output=True, text=True, check=False, timeout=120)
+    assert proc.returncode != 0 and 'become' in proc.stdout, proc.stdout[-2000:]
