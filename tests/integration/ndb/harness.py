@@ -141,7 +141,7 @@ class Cluster(object):
         })
         return env
 
-    def playbook(self, name, extra=None, timeout=120, inventory=None, env=None):
+    def playbook(self, name, extra=None, timeout=600, inventory=None, env=None):
         """Run playbooks/<name> (env: further environment, e.g. simulator delays); returns (rc, combined output)."""
         cmd = [os.path.join(VENV_BIN, 'ansible-playbook'), '-i', inventory or self.inventory,
                os.path.join(ROOT, 'playbooks', name)]
