@@ -40,7 +40,10 @@ options:
         type: path
         required: true
       content:
-        description: What it holds; one of O(files[].content) and O(files[].src) is required.
+        description: What it holds (text); one of O(files[].content), O(files[].content_base64) and O(files[].src) is required.
+        type: str
+      content_base64:
+        description: What it holds, base64-encoded (binary files such as an encrypted key file).
         type: str
       src:
         description: A file on the node whose content it must hold.

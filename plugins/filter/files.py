@@ -4,6 +4,7 @@
 from __future__ import (absolute_import, division, print_function)
 __metaclass__ = type
 
+import base64
 import copy
 
 from ansible.errors import AnsibleFilterError
@@ -21,9 +22,14 @@ def with_content(specs):
             raise AnsibleFilterError('with_content: %s has no src' % entry.get('dest'))
         try:
             with open(src, 'rb') as handle:
-                entry['content'] = handle.read().decode('utf-8')
-        except (IOError, OSError, UnicodeDecodeError) as exc:
+                data = handle.read()
+        except (IOError, OSError) as exc:
             raise AnsibleFilterError('with_content: cannot read %s: %s' % (src, exc))
+        try:
+            entry['content'] = data.decode('utf-8')
+        except UnicodeDecodeError:
+            # Binary files (an encrypted key file) travel base64-encoded.
+            entry['content_base64'] = base64.b64encode(data).decode('ascii')
         out.append(entry)
     return out
 

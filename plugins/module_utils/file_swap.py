@@ -6,6 +6,7 @@ set before the rename so no reader sees a half-written or wrongly owned file."""
 from __future__ import (absolute_import, division, print_function)
 __metaclass__ = type
 
+import base64
 import grp
 import os
 import pwd
@@ -19,15 +20,15 @@ FILE_SET_SPEC = dict(
         owner=dict(type='str'), group=dict(type='str'))),
     files=dict(type='list', elements='dict', default=[], options=dict(
         dest=dict(type='path', required=True), content=dict(type='str', no_log=True),
-        src=dict(type='path'), mode=dict(type='str', default='0644'), owner=dict(type='str'),
+        content_base64=dict(type='str', no_log=True), src=dict(type='path'), mode=dict(type='str', default='0644'), owner=dict(type='str'),
         group=dict(type='str'), secret=dict(type='bool', default=False))),
 )
 
 
 def set_problems(files):
-    """Entries of a file set that give neither or both of src and content."""
-    return ['%s: give one of src and content' % e['dest'] for e in files
-            if (e.get('src') is None) == (e.get('content') is None)]
+    """Entries of a file set that give none or more than one of src, content and content_base64."""
+    return ['%s: give one of src, content and content_base64' % e['dest'] for e in files
+            if sum(e.get(k) is not None for k in ('src', 'content', 'content_base64')) != 1]
 
 
 def differing(directories, files):
@@ -99,6 +100,8 @@ def wanted(entry):
     """The bytes entry ({content} or {src}, dest, ...) should put at dest; a missing src is an error."""
     if entry.get('content') is not None:
         return entry['content'].encode('utf-8')
+    if entry.get('content_base64') is not None:
+        return base64.b64decode(entry['content_base64'])
     data = _read(entry.get('src') or '')
     if data is None:
         raise SwapError('%s: cannot read the prepared file' % entry.get('src'))

@@ -136,3 +136,31 @@ def test_controller_tasks_do_not_become_when_the_inventory_says_ansible_become(t
     proc = subprocess.run([os.path.join(VENV_BIN, 'ansible-playbook'), '-i', str(inv), str(control)], env=env,
                           capture_output=True, text=True, check=False, timeout=120)
     assert proc.returncode != 0 and 'become' in proc.stdout, proc.stdout[-2000:]
+
+
+def test_at_rest_keys_made_once_the_same_on_every_node_and_never_changed(tmp_path):
+    sys.path.insert(0, harness.collections_path())
+    from ansible_collections.clustersec.mysql.plugins.module_utils import at_rest_keys as K
+
+    extra = {'pki_at_rest_keys': True, 'pki_at_rest_owner': 'root'}
+    rc, out = run(tmp_path, extra=extra)
+    assert rc == 0, out[-3000:]
+    remote = [tmp_path / 'remote' / h / 'at-rest' for h in ('db1', 'db2')]
+    for d in remote:
+        assert oct(os.stat(d).st_mode & 0o777) == '0o500'
+        for f in ('keys.enc', 'filekey'):
+            assert oct(os.stat(d / f).st_mode & 0o777) == '0o400', (d, f)
+    assert (remote[0] / 'keys.enc').read_bytes() == (remote[1] / 'keys.enc').read_bytes()
+    ctl = tmp_path / 'pki' / 'at-rest'
+    assert (ctl / 'keys.enc').read_bytes() == (remote[0] / 'keys.enc').read_bytes()
+    first = K.parse(K.decrypt((ctl / 'keys.enc').read_bytes(), K.read_secret((ctl / 'filekey').read_bytes())))
+    assert sorted(first) == [1]
+    for k in first.values():
+        assert k not in out, 'a key reached the output'
+    # A second run changes nothing; adding key 2 keeps key 1 as it was.
+    rc, out = run(tmp_path, extra=extra)
+    assert rc == 0 and re.search(r'db1\s*:.*changed=0', out), out[-2000:]
+    rc, out = run(tmp_path, extra=dict(extra, pki_at_rest_key_ids=[1, 2]))
+    assert rc == 0, out[-3000:]
+    second = K.parse(K.decrypt((remote[1] / 'keys.enc').read_bytes(), K.read_secret((remote[1] / 'filekey').read_bytes())))
+    assert sorted(second) == [1, 2] and second[1] == first[1]

@@ -16,3 +16,16 @@ def test_src_becomes_content_and_the_rest_is_kept(tmp_path):
 def test_a_missing_file_names_itself(tmp_path):
     with pytest.raises(AnsibleFilterError, match='cannot read .*gone.pem'):
         with_content([{'src': str(tmp_path / 'gone.pem'), 'dest': '/x'}])
+
+
+def test_a_binary_file_travels_base64_and_is_written_byte_for_byte(tmp_path):
+    from ansible_collections.clustersec.mysql.plugins.module_utils import file_swap
+
+    blob = b'Salted__' + bytes(range(256))
+    (tmp_path / 'keys.enc').write_bytes(blob)
+    out = with_content([{'src': str(tmp_path / 'keys.enc'), 'dest': str(tmp_path / 'node' / 'keys.enc'), 'mode': '0400'}])
+    assert 'content' not in out[0] and 'content_base64' in out[0]
+    assert file_swap.set_problems(out) == []
+    assert file_swap.wanted(out[0]) == blob
+    # one source only: a spec with both text and base64 content is refused
+    assert file_swap.set_problems([dict(out[0], content='x')])

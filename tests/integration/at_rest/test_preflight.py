@@ -1,0 +1,73 @@
+# -*- coding: utf-8 -*-
+# GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
+"""mariadb_galera's data-at-rest pre-flight on local hosts (connection local, node paths under a temporary
+directory): each bad input stops the play naming the host and the cause, and the control passes."""
+
+from __future__ import (absolute_import, division, print_function)
+__metaclass__ = type
+
+import os
+import subprocess
+import sys
+
+import pytest
+import yaml
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+sys.path.insert(0, os.path.join(HERE, '..', 'ndb'))
+import harness  # noqa: E402
+
+VENV_BIN = os.path.dirname(sys.executable)
+
+
+def layout(tmp_path, plugin=True, modes=None, same=True):
+    for h in ('db1', 'db2'):
+        d = tmp_path / h / 'at-rest'
+        d.mkdir(parents=True)
+        for f in ('keys.enc', 'filekey'):
+            (d / f).write_bytes(b'Salted__' + (h.encode() if f == 'keys.enc' and not same else b'x') * 8)
+            os.chmod(d / f, (modes or {}).get((h, f), 0o400))
+        p = tmp_path / h / 'plugin'
+        p.mkdir()
+        if plugin or h == 'db1':
+            (p / 'file_key_management.so').write_bytes(b'')
+
+
+def run(tmp_path, **extra):
+    hosts = {h: {'ansible_connection': 'local', 'ansible_python_interpreter': sys.executable,
+                 'mariadb_galera_at_rest_dir': str(tmp_path / h / 'at-rest'),
+                 'mariadb_galera_at_rest_plugin_dir': str(tmp_path / h / 'plugin')} for h in ('db1', 'db2')}
+    inv = tmp_path / 'inventory.yml'
+    inv.write_text(yaml.safe_dump({'all': {'children': {'mariadb_galera': {'hosts': hosts}}}}))
+    play = tmp_path / 'play.yml'
+    play.write_text(yaml.safe_dump([{
+        'name': 'at-rest pre-flight', 'hosts': 'mariadb_galera', 'gather_facts': False,
+        'vars': dict({'mariadb_galera_encrypt_at_rest': True, 'pki_at_rest_keys': True}, **extra),
+        'tasks': [{'name': 'Pre-flight', 'ansible.builtin.include_role': {'name': 'clustersec.mysql.mariadb_galera',
+                                                                          'tasks_from': 'at_rest_preflight'}}]}]))
+    env = dict(os.environ, ANSIBLE_COLLECTIONS_PATH=harness.collections_path(), ANSIBLE_NOCOLOR='1',
+               ANSIBLE_LOCAL_TEMP=str(tmp_path / 'tmp'), ANSIBLE_DEPRECATION_WARNINGS='False')
+    proc = subprocess.run([os.path.join(VENV_BIN, 'ansible-playbook'), '-i', str(inv), str(play)], env=env,
+                          capture_output=True, text=True, check=False, timeout=300)
+    return proc.returncode, proc.stdout + proc.stderr
+
+
+def test_control_every_node_ready_passes(tmp_path):
+    layout(tmp_path)
+    rc, out = run(tmp_path)
+    assert rc == 0, out[-3000:]
+
+
+@pytest.mark.parametrize('case,kwargs,extra,host,why', [
+    ('no plugin', {'plugin': False}, {}, 'db2', 'lacks the file_key_management plugin'),
+    ('readable', {'modes': {('db1', 'keys.enc'): 0o404}}, {}, 'db1', 'keys.enc is readable by others (mode 404)'),
+    ('differ', {'same': False}, {}, 'db1', "its key file differs from db2's"),
+    ('key id', {}, {'mariadb_galera_at_rest_default_key_id': 3}, 'db1', 'default_key_id 3 is not a key id of the key file'),
+    ('no keys', {}, {'pki_at_rest_keys': False}, 'db1', 'set pki_at_rest_keys: true'),
+])
+def test_bad_input_stops_naming_host_and_cause(tmp_path, case, kwargs, extra, host, why):
+    layout(tmp_path, **kwargs)
+    rc, out = run(tmp_path, **extra)
+    assert rc != 0, case
+    assert '%s: ' % host in out and why in out, out[-3000:]
+    assert 'no node was changed' in out
