@@ -71,3 +71,17 @@ def test_bad_input_stops_naming_host_and_cause(tmp_path, case, kwargs, extra, ho
     assert rc != 0, case
     assert '%s: ' % host in out and why in out, out[-3000:]
     assert 'no node was changed' in out
+
+
+def test_turning_it_off_where_the_drop_in_loads_the_plugin_is_refused(tmp_path):
+    layout(tmp_path)
+    conf = tmp_path / 'db2' / 'conf.d'
+    conf.mkdir()
+    (conf / '60-clustersec-galera.cnf').write_text('[mysqld]\nplugin_load_add = file_key_management\n')
+    extra = {'mariadb_galera_encrypt_at_rest': False}
+    rc, out = run(tmp_path, **extra, mariadb_galera_config_dir=str(conf))
+    assert rc != 0 and 'db2: the node' in out and 'loads file_key_management' in out, out[-3000:]
+    # Control: where no drop-in loads it, turning it off (or never on) passes.
+    (conf / '60-clustersec-galera.cnf').write_text('[mysqld]\n')
+    rc, out = run(tmp_path, **extra, mariadb_galera_config_dir=str(conf))
+    assert rc == 0, out[-3000:]
