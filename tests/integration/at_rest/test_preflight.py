@@ -20,12 +20,13 @@ import harness  # noqa: E402
 VENV_BIN = os.path.dirname(sys.executable)
 
 
-def layout(tmp_path, plugin=True, modes=None, same=True):
+def layout(tmp_path, plugin=True, modes=None, same=True, same_filekey=True):
     for h in ('db1', 'db2'):
         d = tmp_path / h / 'at-rest'
         d.mkdir(parents=True)
         for f in ('keys.enc', 'filekey'):
-            (d / f).write_bytes(b'Salted__' + (h.encode() if f == 'keys.enc' and not same else b'x') * 8)
+            differ = (f == 'keys.enc' and not same) or (f == 'filekey' and not same_filekey)
+            (d / f).write_bytes(b'Salted__' + (h.encode() if differ else b'x') * 8)
             os.chmod(d / f, (modes or {}).get((h, f), 0o400))
         p = tmp_path / h / 'plugin'
         p.mkdir()
@@ -62,6 +63,7 @@ def test_control_every_node_ready_passes(tmp_path):
     ('no plugin', {'plugin': False}, {}, 'db2', 'lacks the file_key_management plugin'),
     ('readable', {'modes': {('db1', 'keys.enc'): 0o404}}, {}, 'db1', 'keys.enc is readable by others (mode 404)'),
     ('differ', {'same': False}, {}, 'db1', "its key file differs from db2's"),
+    ('file key differs', {'same_filekey': False}, {}, 'db2', "its file key differs from db1's"),
     ('key id', {}, {'mariadb_galera_at_rest_default_key_id': 3}, 'db1', 'default_key_id 3 is not a key id of the key file'),
     ('no keys', {}, {'pki_at_rest_keys': False}, 'db1', 'set pki_at_rest_keys: true'),
 ])
