@@ -97,10 +97,13 @@ def stage_unit():
 
 
 def stage_integration():
-    """Playbooks against simulators kept under tests/ (NDB: tests/ndb_simulator), no containers."""
+    """Playbooks on local hosts and against simulators kept under tests/ (NDB: tests/ndb_simulator); two files use
+    one container of the node image each (the NDB systemd path, the data-at-rest key file against MariaDB)."""
     xml = os.path.join(LOGS, "integration.xml")
-    run([os.path.join(VENV_BIN, "python"), "-m", "pytest", "-q", "-p", "no:cacheprovider", "--junitxml", xml,
-         "tests/integration"], "integration.log")
+    # Two workers, one test file each at a time (loadfile: a file's module fixtures - a simulated cluster, a
+    # container - stay in one worker); the playbooks are CPU-bound, so two cores take about half the time.
+    run([os.path.join(VENV_BIN, "python"), "-m", "pytest", "-q", "-p", "no:cacheprovider", "-n", "2", "--dist", "loadfile",
+         "--junitxml", xml, "tests/integration"], "integration.log")
     return junit_counts(xml)
 
 

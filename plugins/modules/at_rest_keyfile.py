@@ -19,6 +19,8 @@ description:
   - An existing C(keys.enc) without its C(filekey) is refused, as is a file key that does not decrypt it.
   - Key material is never returned; RV(fingerprint) is equal for equal key sets and reveals no key.
 author: clustersec.mysql developers (@clustersec)
+requirements:
+  - cryptography >= 38.0 (Python library, on the controller where the module runs)
 extends_documentation_fragment:
   - ansible.builtin.action_common_attributes
   - clustersec.mysql.attributes
@@ -99,7 +101,7 @@ filekey:
   sample: /home/ops/inventory/pki/at-rest/filekey
 '''
 
-from ansible.module_utils.basic import AnsibleModule
+from ansible.module_utils.basic import AnsibleModule, missing_required_lib
 
 from ansible_collections.clustersec.mysql.plugins.module_utils import at_rest_keys
 from ansible_collections.clustersec.mysql.plugins.module_utils.x509 import write_atomic
@@ -109,11 +111,14 @@ def main():
     module = AnsibleModule(
         argument_spec=dict(
             path=dict(type='path', required=True),
-            key_ids=dict(type='list', elements='int', default=[1]),
+            # ids and sizes of keys, not keys
+            key_ids=dict(type='list', elements='int', default=[1], no_log=False),
             retire_ids=dict(type='list', elements='int', default=[]),
-            key_bits=dict(type='int', choices=[128, 192, 256], default=256),
+            key_bits=dict(type='int', choices=[128, 192, 256], default=256, no_log=False),
         ),
         supports_check_mode=True)
+    if not at_rest_keys.HAS_CRYPTOGRAPHY:
+        module.fail_json(msg=missing_required_lib('cryptography'), exception=str(at_rest_keys.CRYPTOGRAPHY_IMPORT_ERROR))
     p = module.params
     try:
         result = at_rest_keys.ensure(p['path'], p['key_ids'], p['retire_ids'], p['key_bits'], module.check_mode,
