@@ -11,6 +11,7 @@ import os
 import re
 import subprocess
 import sys
+import threading
 import time
 import xml.etree.ElementTree as ET
 
@@ -138,24 +139,59 @@ def scenarios():
                   if os.path.exists(os.path.join(base, d, "molecule.yml")) and not d.startswith("bench_"))
 
 
+def scenario_network(name):
+    """The podman network of a scenario's first platform: scenarios on different networks use different instance
+    names too (molecule/pxc: pxc1..3 on clustersec-pxc), so they can run side by side."""
+    text = open(os.path.join(ROOT, "molecule", name, "molecule.yml")).read()
+    m = re.search(r"^\s+network:\s*(\S+)", text, re.M)
+    return m.group(1) if m else "podman"
+
+
+def run_scenario(name, tee):
+    t0 = time.monotonic()
+    rc, out = run([os.path.join(VENV_BIN, "molecule"), "test", "-s", name], f"molecule-{name}.log", tee=tee)
+    cases = re.findall(r"=+ (?:(\d+) failed, )?(\d+) passed", out)
+    tf_passed = sum(int(p) for dummy, p in cases)
+    tf_failed = sum(int(f or 0) for f, dummy in cases)
+    ok = rc == 0
+    if not ok:
+        run([os.path.join(VENV_BIN, "molecule"), "destroy", "-s", name], f"molecule-{name}-destroy.log", tee=False)
+    line = (f"=== molecule {name}: {'ok' if ok else 'FAILED'} ({tf_passed} testinfra passed, "
+            f"{tf_failed} failed) in {time.monotonic() - t0:.0f}s")
+    return tf_passed + (1 if ok else 0), tf_failed + (0 if ok else 1), line
+
+
 def stage_molecule(only=None):
-    passed = failed = 0
+    """Scenarios sharing a network (and instance names) run one after another in one lane; lanes run side by side.
+    The first lane streams to the terminal, the others write their logs and print a summary (and, on failure, the
+    log's tail) when they end. Most of a scenario's time is waiting for servers and restarts, not CPU."""
+    lanes = {}
     for name in scenarios():
         if only and name not in only:
             continue
-        t0 = time.monotonic()
-        rc, out = run([os.path.join(VENV_BIN, "molecule"), "test", "-s", name], f"molecule-{name}.log")
-        cases = re.findall(r"=+ (?:(\d+) failed, )?(\d+) passed", out)
-        tf_passed = sum(int(p) for dummy, p in cases)
-        tf_failed = sum(int(f or 0) for f, dummy in cases)
-        ok = rc == 0
-        passed += tf_passed + (1 if ok else 0)
-        failed += tf_failed + (0 if ok else 1)
-        print(f"=== molecule {name}: {'ok' if ok else 'FAILED'} ({tf_passed} testinfra passed, "
-              f"{tf_failed} failed) in {time.monotonic() - t0:.0f}s")
-        if not ok:
-            run([os.path.join(VENV_BIN, "molecule"), "destroy", "-s", name], f"molecule-{name}-destroy.log", tee=False)
-    return passed, failed
+        lanes.setdefault(scenario_network(name), []).append(name)
+    ordered = sorted(lanes.values(), key=len, reverse=True)
+    results = []
+
+    def lane(names, tee):
+        for name in names:
+            p, f, line = run_scenario(name, tee)
+            results.append((p, f))
+            if not tee:
+                print(f"\n(side lane) molecule {name} log: {os.path.join(LOGS, 'molecule-' + name + '.log')}")
+                if f:
+                    with open(os.path.join(LOGS, f"molecule-{name}.log")) as log:
+                        sys.stdout.write("".join(log.readlines()[-80:]))
+            print(line, flush=True)
+
+    side = [threading.Thread(target=lane, args=(names, False)) for names in ordered[1:]]
+    for t in side:
+        t.start()
+    if ordered:
+        lane(ordered[0], True)
+    for t in side:
+        t.join()
+    return sum(p for p, dummy in results), sum(f for dummy, f in results)
 
 
 STAGES = [("setup", stage_setup), ("sanity", stage_sanity), ("unit", stage_unit), ("integration", stage_integration),
