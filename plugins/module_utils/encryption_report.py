@@ -5,6 +5,8 @@
 from __future__ import (absolute_import, division, print_function)
 __metaclass__ = type
 
+import os
+
 GREEN = 'green'
 AMBER = 'amber'
 RED = 'red'
@@ -157,14 +159,37 @@ def render_markdown(nodes, summary, title='Encryption report'):
     lines.append('|---|---|---|---|---|---|---|---|---|---|')
     for node in sorted(nodes):
         for ch in nodes[node]:
-            if ch.get('skipped'):
+            if ch.get('skipped') or ch['channel'] == 'data-at-rest':
                 continue
             lines.append('| %s | %s | %s | %s | %s | %s | %s | %s | %s | %s |' % (
                 node, ch['channel'], ch['port'], ch.get('protocol') or 'none', ch.get('cipher') or '-',
                 ch.get('subject') or '-', ch.get('issuer') or '-', ch.get('not_after') or '-',
                 ch.get('days_left') if ch.get('days_left') is not None else '-',
                 (ch.get('sha256_fingerprint') or '-')[:16]))
+    lines += _at_rest_section(nodes)
     if summary['problems']:
         lines += ['', '## Findings', '']
         lines += ['- %s' % p for p in summary['problems']]
     return '\n'.join(lines) + '\n'
+
+
+def _at_rest_section(nodes):
+    """Per node: the data-at-rest state, key ids in use, the key files' mode and owner, tables in clear, notes."""
+    rows = [(node, ch) for node in sorted(nodes) for ch in nodes[node] if ch['channel'] == 'data-at-rest']
+    if not rows:
+        return []
+    lines = ['', '## Data at rest', '',
+             '| node | status | innodb_encrypt_tables, encrypted/all | key ids in use | key files | in clear |',
+             '|---|---|---|---|---|---|']
+    notes = []
+    for node, ch in rows:
+        files = ', '.join('%s %s %s' % (os.path.basename(k['path']), k.get('mode') or '?', k.get('owner') or '?')
+                          for k in ch.get('key_files') or []) or '-'
+        lines.append('| %s | %s | %s | %s | %s | %s |' % (
+            node, _ICON[ch['status']], ch.get('protocol') or '-',
+            ', '.join(str(i) for i in ch.get('key_ids_in_use') or []) or '-', files,
+            ', '.join((ch.get('unencrypted') or []) + (ch.get('aria_tables') or [])) or '-'))
+        notes += [n for n in ch.get('notes') or [] if n not in notes]
+    if notes:
+        lines += [''] + ['Note: %s.' % n for n in notes]
+    return lines

@@ -116,6 +116,50 @@ def test_mariadb_reads_the_key_file_and_keeps_the_marker_out_of_the_table_file(n
         stop_server()
 
 
+def at_rest_status(*args):
+    """The at_rest_status module run in the container (podman connection), as verify_encryption.yml runs it."""
+    import json
+    env = dict(os.environ, ANSIBLE_COLLECTIONS_PATH=harness.collections_path(), ANSIBLE_NOCOLOR='1',
+               ANSIBLE_LOAD_CALLBACK_PLUGINS='1', ANSIBLE_STDOUT_CALLBACK='json')
+    proc = subprocess.run([os.path.join(os.path.dirname(sys.executable), 'ansible'), 'all', '-i', NAME + ',', '-c',
+                           'containers.podman.podman', '-e', 'ansible_python_interpreter=/usr/bin/python3',
+                           '-m', 'clustersec.mysql.at_rest_status', '-a',
+                           json.dumps(dict({'client': 'mariadb --socket=%s/s.sock' % DATA}, **dict(args)))],
+                          env=env, capture_output=True, text=True, timeout=180, check=False)
+    result = json.loads(proc.stdout)['plays'][0]['tasks'][0]['hosts'][NAME]
+    assert not result.get('failed'), result
+    return result['entry']
+
+
+def test_the_report_entry_names_what_is_in_clear_and_the_key_files(node):
+    # The tables of the test before: d.enc (key 2) and d.plain (ENCRYPTED=NO); the server has innodb_encrypt_tables ON
+    # and none of the other settings the role writes.
+    assert start_server('ON'), sh('cat', DATA + '/err.log', check=False).stdout[-2000:]
+    try:
+        e = at_rest_status()
+        assert e['status'] == 'red'
+        # No encryption threads on this server, so the tablespaces made by mariadb-install-db stay in clear too.
+        assert 'd/plain' in e['unencrypted'] and 'd/enc' not in e['unencrypted'], e['unencrypted']
+        assert e['unencrypted'].count('innodb_system') == 1, e['unencrypted']
+        assert 2 in e['key_ids_in_use']
+        assert 'encrypt_binlog is OFF' in e['findings']
+        names = [f for f in e['findings'] if 'not encrypted:' in f]
+        assert names and 'd/plain' in names[0] and 'd/enc' not in names[0]
+        assert e['protocol'].startswith('ON, ')
+        assert sorted((os.path.basename(k['path']), k['mode'], k['owner'], k['problem']) for k in e['key_files']) == [
+            ('filekey', '0400', 'mysql', None), ('keys.enc', '0400', 'mysql', None)]
+        # The opt-out makes innodb_encrypt_tables ON and the table in clear amber, not the settings that are off.
+        e = at_rest_status(('accepted_risks', ['unencrypted_tables']))
+        assert any('[accepted opt-out unencrypted_tables]' in f for f in e['findings']) and e['status'] == 'red'
+        # Control for the key file check: a group-readable key file is red and named.
+        sh('chmod', '0440', '/etc/at-rest/keys.enc')
+        e = at_rest_status()
+        assert any('keys.enc: mode 0440' in f for f in e['findings']), e['findings']
+    finally:
+        sh('chmod', '0400', '/etc/at-rest/keys.enc')
+        stop_server()
+
+
 def test_a_wrong_file_key_stops_the_server_from_starting(node):
     sh('sh', '-c', 'chmod 0600 /etc/at-rest/filekey && echo wrong-file-key > /etc/at-rest/filekey && chmod 0400 /etc/at-rest/filekey')
     assert not start_server('ON')

@@ -66,6 +66,8 @@ def test_control_every_node_ready_passes(tmp_path):
     ('file key differs', {'same_filekey': False}, {}, 'db2', "its file key differs from db1's"),
     ('key id', {}, {'mariadb_galera_at_rest_default_key_id': 3}, 'db1', 'default_key_id 3 is not a key id of the key file'),
     ('no keys', {}, {'pki_at_rest_keys': False}, 'db1', 'set pki_at_rest_keys: true'),
+    ('tables ON without opt-out', {}, {'mariadb_galera_at_rest_tables': 'ON'}, 'db1',
+     "add 'unencrypted_tables' to mariadb_galera_allow_insecure"),
 ])
 def test_bad_input_stops_naming_host_and_cause(tmp_path, case, kwargs, extra, host, why):
     layout(tmp_path, **kwargs)
@@ -73,6 +75,13 @@ def test_bad_input_stops_naming_host_and_cause(tmp_path, case, kwargs, extra, ho
     assert rc != 0, case
     assert '%s: ' % host in out and why in out, out[-3000:]
     assert 'no node was changed' in out
+
+
+def test_tables_on_with_the_opt_out_passes(tmp_path):
+    # Control of the 'tables ON' case: the named opt-out accepts it.
+    layout(tmp_path)
+    rc, out = run(tmp_path, mariadb_galera_at_rest_tables='ON', mariadb_galera_allow_insecure=['unencrypted_tables'])
+    assert rc == 0, out[-3000:]
 
 
 def test_turning_it_off_where_the_drop_in_loads_the_plugin_is_refused(tmp_path):
