@@ -98,7 +98,9 @@ options:
     type: bool
     default: true
   valid_days:
-    description: Validity of new certificates in days (capped at the CA's end).
+    description:
+      - Validity of new certificates in days.
+      - A certificate to issue that would outlive its CA is refused before anything is written (rotate the CA first).
     type: int
     default: 825
   renew_before:
@@ -157,6 +159,7 @@ changed_nodes:
   sample: [db1]
 '''
 
+import datetime
 import hashlib
 import json
 import os
@@ -238,7 +241,26 @@ def plan(p):
             reasons = reissue_reasons(cert, key, signer[0], subject, spec, p['renew_before'])
             work.append(dict(node=node['name'], kind=kind, subject=subject, cert_path=cert_path, key_path=key_path,
                              cert=cert, reasons=reasons, signer=signer))
+    _refuse_outliving_the_ca(work, p['valid_days'])
     return ca_cert, ca_key, work
+
+
+def _refuse_outliving_the_ca(work, valid_days):
+    """A certificate to issue that would be valid longer than its CA is refused before anything is written: cut to
+    the CA's end, it would expire with the CA, sooner than asked, and take the cluster down on the same day."""
+    now = X.utcnow()
+    for item in work:
+        if not item['reasons']:
+            continue
+        ca = item['signer'][0]
+        ends = X.not_after(ca)
+        if now + datetime.timedelta(days=valid_days) > ends:
+            left = max((ends - now).days, 0)
+            raise X509Error(
+                "nodes[%s]: a %s certificate valid %d days would outlive its CA '%s' (expires %s, in %d days); rotate "
+                "the CA first (rotate_certificates.yml -e rotate_ca=true) or ask for at most %d days (valid_days); "
+                "nothing was written" % (item['node'], item['kind'], valid_days, X.common_name(ca.subject),
+                                         ends.strftime('%Y-%m-%d'), left, max(left - 1, 0)))
 
 
 def apply(p, ca_cert, ca_key, work, check_mode):

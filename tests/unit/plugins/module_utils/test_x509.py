@@ -277,3 +277,15 @@ def test_empty_node_list_refused(pki):
 def test_sixty_character_name_without_client_certificate_is_fine(pki):
     result = issue(node_params(pki, nodes=[{'name': 'n' * 60, 'dns': [], 'ips': []}], client_certs=False))
     assert result['n' * 60]['changed']
+
+
+def test_a_certificate_that_would_outlive_its_ca_is_refused_before_anything_is_written(tmp_path):
+    x509_ca.ensure_ca(ca_params(tmp_path, valid_days=100), False)
+    with pytest.raises(X509Error, match=r"nodes\[db1\]: a server certificate valid 365 days would outlive its CA "
+                                        r"'test CA ca' \(expires .*, in 99 days\).*rotate_ca=true.*at most 98 days"):
+        issue(node_params(tmp_path, valid_days=365))
+    assert not os.path.exists(str(tmp_path / 'nodes'))
+    # Control: within the CA's validity it issues.
+    assert issue(node_params(tmp_path, valid_days=98))['db1']['changed']
+    # Nothing to issue (the certificates are fresh): a converged run is not refused.
+    assert not issue(node_params(tmp_path, valid_days=365))['db1']['changed']
