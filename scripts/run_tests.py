@@ -175,7 +175,13 @@ def stage_molecule(only=None):
 
     def lane(names, tee):
         for name in names:
-            p, f, line = run_scenario(name, tee)
+            try:
+                p, f, line = run_scenario(name, tee)
+            # A crashed lane must count as failed, not vanish in its thread.
+            except Exception as exc:  # pylint: disable=broad-except
+                results.append((0, 1))
+                print(f"=== molecule {name}: FAILED (the lane crashed: {exc!r})", flush=True)
+                continue
             results.append((p, f))
             if not tee:
                 print(f"\n(side lane) molecule {name} log: {os.path.join(LOGS, 'molecule-' + name + '.log')}")

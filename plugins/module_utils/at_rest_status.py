@@ -80,8 +80,11 @@ def classify(state, key_files=(), accepted_risks=(), required=False):
     """One report entry (channel 'data-at-rest') from parse() and key_file_facts(); required: off is red."""
     v = state['variables']
     findings, notes, statuses = [], [], []
+    shown = dict(v)
+    if shown.get('file_key_management_filekey') and not shown['file_key_management_filekey'].startswith('FILE:'):
+        shown['file_key_management_filekey'] = '<literal file key, not shown>'
     entry = {'channel': 'data-at-rest', 'port': '-', 'tablespaces': len(state['tablespaces']),
-             'key_files': list(key_files), 'variables': dict(v)}
+             'key_files': list(key_files), 'variables': shown}
     if state['plugin'] != 'ACTIVE':
         entry.update(status=RED if required else GREEN, protocol='off', encrypted=False, skipped_reason='not enabled',
                      findings=['not enabled (file_key_management not loaded; mariadb_galera_encrypt_at_rest)'],

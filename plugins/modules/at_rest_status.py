@@ -130,7 +130,8 @@ def main():
     if state['plugin'] == 'ACTIVE':
         for var in ('file_key_management_filename', 'file_key_management_filekey'):
             path = state['variables'].get(var) or ''
-            if path.startswith('/') or path.startswith('FILE:/'):
+            # A file key given literally (not FILE:) is a secret, never a path to stat or show.
+            if (var == 'file_key_management_filename' and path.startswith('/')) or path.startswith('FILE:/'):
                 key_files.append(key_file_facts(path, p['server_user']))
     module.exit_json(changed=False, entry=classify(state, key_files, p['accepted_risks'], p['required']))
 

@@ -103,6 +103,14 @@ options:
       - A certificate to issue that would outlive its CA is refused before anything is written (rotate the CA first).
     type: int
     default: 825
+  outlive_ca:
+    description:
+      - V(refuse) stops before anything is written when a certificate to issue would outlive its CA; V(cap) cuts it
+        to the CA's end (for short-lived certificates of a CA being replaced, such as the rotation's probe certificates
+        of the previous CA).
+    type: str
+    choices: [refuse, cap]
+    default: refuse
   renew_before:
     description: Reissue a certificate that expires within this many days.
     type: int
@@ -241,7 +249,8 @@ def plan(p):
             reasons = reissue_reasons(cert, key, signer[0], subject, spec, p['renew_before'])
             work.append(dict(node=node['name'], kind=kind, subject=subject, cert_path=cert_path, key_path=key_path,
                              cert=cert, reasons=reasons, signer=signer))
-    _refuse_outliving_the_ca(work, p['valid_days'])
+    if p.get('outlive_ca', 'refuse') == 'refuse':
+        _refuse_outliving_the_ca(work, p['valid_days'])
     return ca_cert, ca_key, work
 
 
@@ -318,6 +327,7 @@ def main():
             client_certs=dict(type='bool', default=True),
             valid_days=dict(type='int', default=825),
             renew_before=dict(type='int', default=30),
+            outlive_ca=dict(type='str', default='refuse', choices=['refuse', 'cap']),
             key_type=dict(type='str', choices=['rsa', 'ecdsa'], default='rsa'),
             key_size=dict(type='int', choices=[2048, 3072, 4096], default=2048),
             curve=dict(type='str', choices=['P-256', 'P-384'], default='P-256'),

@@ -91,3 +91,10 @@ def test_report_shows_a_data_at_rest_column_and_section():
     assert 'Note: not encrypted by MariaDB Community: galera.cache' in md
     # The TLS details table has no row for the data-at-rest entry.
     assert '| n1 | data-at-rest |' not in md
+
+
+def test_a_literal_file_key_is_never_returned():
+    e = ars.classify(ars.parse(out(extra='var\tfile_key_management_filekey\tsecret-file-key\n')))
+    assert 'secret-file-key' not in repr(e)
+    e = ars.classify(ars.parse(out(extra='var\tfile_key_management_filekey\tFILE:/k/filekey\n')))
+    assert e['variables']['file_key_management_filekey'] == 'FILE:/k/filekey'

@@ -289,3 +289,5 @@ def test_a_certificate_that_would_outlive_its_ca_is_refused_before_anything_is_w
     assert issue(node_params(tmp_path, valid_days=98))['db1']['changed']
     # Nothing to issue (the certificates are fresh): a converged run is not refused.
     assert not issue(node_params(tmp_path, valid_days=365))['db1']['changed']
+    # outlive_ca=cap (the rotation's probe certificates of a CA being replaced) issues, cut to the CA's end.
+    assert issue(node_params(tmp_path, valid_days=365, outlive_ca='cap', dest_dir=str(tmp_path / 'probe')))['db1']['changed']
