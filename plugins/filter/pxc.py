@@ -6,6 +6,7 @@ __metaclass__ = type
 
 from ansible.errors import AnsibleFilterError
 
+from ansible_collections.clustersec.mysql.plugins.module_utils import pxc_at_rest as _at_rest
 from ansible_collections.clustersec.mysql.plugins.module_utils import pxc_sections as _pxc
 from ansible_collections.clustersec.mysql.plugins.module_utils.plain_data import plain as _plain
 
@@ -32,10 +33,33 @@ def pxc_keyring_problems(sections_by_host):
     return _pxc.keyring_problems(_plain(sections_by_host))
 
 
+def pxc_at_rest_problems(state_by_host):
+    if not isinstance(state_by_host, dict):
+        raise AnsibleFilterError('pxc_at_rest_problems expects a dict of host to data-at-rest state, got %s'
+                                 % type(state_by_host).__name__)
+    return _at_rest.cluster_problems(_plain(state_by_host))
+
+
+def pxc_at_rest_files(settings):
+    if not isinstance(settings, dict):
+        raise AnsibleFilterError('pxc_at_rest_files expects a dict of settings, got %s' % type(settings).__name__)
+    return _at_rest.files(_plain(settings))
+
+
+def pxc_at_rest_provider_options(settings):
+    if not isinstance(settings, dict):
+        raise AnsibleFilterError('pxc_at_rest_provider_options expects a dict of settings, got %s'
+                                 % type(settings).__name__)
+    return _at_rest.provider_options(_plain(settings))
+
+
 class FilterModule(object):
     def filters(self):
         return {
             'pxc_sections': pxc_sections,
             'pxc_problems': pxc_problems,
             'pxc_keyring_problems': pxc_keyring_problems,
+            'pxc_at_rest_problems': pxc_at_rest_problems,
+            'pxc_at_rest_files': pxc_at_rest_files,
+            'pxc_at_rest_provider_options': pxc_at_rest_provider_options,
         }

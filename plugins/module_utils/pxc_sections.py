@@ -17,6 +17,7 @@ __metaclass__ = type
 import os
 import re
 
+from ansible_collections.clustersec.mysql.plugins.module_utils import pxc_at_rest as _at_rest
 from ansible_collections.clustersec.mysql.plugins.module_utils.dhparams import DEFAULT_DHPARAMS_BITS
 from ansible_collections.clustersec.mysql.plugins.module_utils.mycnf import (
     find, format_value, has, truthy, unquote, value_of)
@@ -47,7 +48,8 @@ def build_sections(settings):
     node_address, bind_address, provider, sst_method, provider_options (already merged with
     wsrep_options_merge), tls_ca/tls_cert/tls_key ([mysqld]; in automatic mode empty means "data directory"),
     tls_client_server, tls_client_cert, tls_client_key, tls_versions, tls_cipher, require_secure_transport,
-    sst_tls, sst_ca, sst_cert, sst_key, keyring_file, keyring_file_data, overrides.
+    sst_tls, sst_ca, sst_cert, sst_key, keyring_file, keyring_file_data, overrides; data at rest (pxc_at_rest):
+    encrypt_at_rest, keyring_component_data, mysqld_dir, plugin_dir, at_rest_gcache, datadir.
     """
     mode = settings.get('mode')
     manual = mode == 'manual'
@@ -88,6 +90,8 @@ def build_sections(settings):
         mysqld['early-plugin-load'] = KEYRING_PLUGIN
         if settings.get('keyring_file_data'):
             mysqld['keyring_file_data'] = settings['keyring_file_data']
+    # Data at rest: the keyring component is loaded by its manifest, not here; these settings need a keyring.
+    mysqld.update(_at_rest.mysqld_settings(settings))
     sections = {'mysqld': mysqld}
     if client_server and settings.get('tls_ca'):
         # Automatic mode: 3306 trusts the cluster CA only, so a client-CA certificate would be refused.
@@ -211,6 +215,7 @@ def problems(settings):
         if version == '8.4':
             out.append('the keyring_file plugin was removed in MySQL/PXC 8.4 (early-plugin-load=%s would stop the '
                        'server from starting); use the component_keyring_file component' % KEYRING_PLUGIN)
+    out.extend(_at_rest.problems(settings, sections, encrypt))
     bits = settings.get('dhparams_bits')
     if bits is not None and int(bits) < DEFAULT_DHPARAMS_BITS:
         out.append('pxc_dhparams_bits=%s is below %d' % (bits, DEFAULT_DHPARAMS_BITS))

@@ -27,6 +27,11 @@ win) and simulates only what the clustersec.mysql.pxc role relies on:
   server-cert.pem, server-key.pem in the data directory (the lookup above), with tls_version and ssl_cipher.
   ALTER INSTANCE RELOAD TLS builds a NEW context from the current values (a failure keeps the old one, or with
   NO ROLLBACK ON ERROR leaves the port without TLS), so a CA no longer in ssl_ca is refused at once;
+* the keyring component: it reads the global manifest mysqld.my of the mysqld directory (/usr/sbin; a missing one
+  is no error) and, where it names file://component_keyring_file, refuses to start - as a server does that cannot
+  load its keyring - when the library is not in plugin_dir, component_keyring_file.cnf is missing or not JSON or
+  lacks "path" or "read_only", or the key file's directory cannot be written by the server's user; it writes no
+  keys (server.json says which keyring it loaded);
 * a unix socket (/run/mysqld/mysqld.sock) on which the stand-in client (/usr/local/bin/mysql) sends SQL.
   Answered: SELECT @@var[, ...], SHOW [GLOBAL] STATUS / VARIABLES [LIKE ... | WHERE Variable_name IN/= ...],
   ALTER INSTANCE RELOAD TLS [NO ROLLBACK ON ERROR], SET GLOBAL wsrep_provider_options='socket.ssl_reload=1',
@@ -67,7 +72,11 @@ GROUPS = ("mysqld", "server", "mysqld-8.0")
 LOOKUP = (("ssl_ca", "ca.pem"), ("ssl_cert", "server-cert.pem"), ("ssl_key", "server-key.pem"))
 CLIENT_TLS_VARS = ("ssl_ca", "ssl_cert", "ssl_key", "ssl_cipher", "tls_version")
 TRUE = ("1", "on", "yes", "true")
-VERSION = "8.0.0-clustersec-standin"
+# A PXC 8.0 release with GCache encryption (8.0.31+), which the role checks before writing gcache.encryption.
+VERSION = "8.0.36-28.1-clustersec-standin"
+# PXC's Debian packages: mysqld in /usr/sbin, where the server reads its global manifest mysqld.my; plugin_dir.
+MANIFEST_DIR = os.environ.get("PXC_STANDIN_MANIFEST_DIR", "/usr/sbin")
+PLUGIN_DIR = "/usr/lib/mysql/plugin"
 SqlError = clientport.SqlError
 filter_names, split_sql = clientport.filter_names, clientport.split_sql
 
@@ -186,6 +195,7 @@ class Node:
                       if p.strip()]
         self.bootstrap = new_cluster or not self.peers
         self.tls_files = {}
+        self.keyring = None
         self.server_ctx = self.client_ctx = None
         # Client-server port: the TLS system variables (runtime values; ALTER INSTANCE RELOAD TLS reads these).
         self.port = int(opt("port", "3306"))
@@ -288,6 +298,7 @@ class Node:
                           % (self.default_plugin, ", ".join(clientport.PLUGINS)))
         self.bind_address()
         self.load_tls()
+        self.load_keyring()
         self.provision_certs(validate)
         self.load_client_tls()
         state = self.grastate()
@@ -295,6 +306,63 @@ class Node:
             raise Refused("[WSREP] It may not be safe to bootstrap the cluster from this node. It was not the last one "
                           "to leave the cluster and may not contain all the updates. To force cluster bootstrap with "
                           "this node, edit the grastate.dat file manually and set safe_to_bootstrap to 1.")
+
+    def load_keyring(self):
+        """The keyring component as the server loads it: the manifest names it, the component reads its
+        configuration [manual: 8.4.4.2 Keyring Component Installation, 8.4.4.4 Using the component_keyring_file
+        File-Based Keyring Component]; PXC: "A node fails to start if the node fails to load the keyring component"
+        [pxc: data-at-rest-encryption.md]. Keys are not simulated."""
+        self.keyring = None
+        manifest_path = os.path.join(MANIFEST_DIR, "mysqld.my")
+        manifest = self.read_json(manifest_path, "manifest")
+        if manifest is None:
+            return  # "It is not an error for a manifest file not to exist."
+        if manifest.get("read_local_manifest"):
+            local = self.read_json(os.path.join(self.datadir, "mysqld.my"), "local manifest")
+            manifest = local if local is not None else manifest
+        plugin_dir = self.options.get("plugin_dir") or PLUGIN_DIR
+        urns = [u.strip() for u in re.split(r"[,;]", str(manifest.get("components") or "")) if u.strip()]
+        for urn in urns:
+            name = urn[len("file://"):] if urn.startswith("file://") else urn
+            if not os.path.isfile(os.path.join(plugin_dir, name + ".so")):
+                raise Refused("Cannot load component from specified URN: '%s' (%s.so not in %s)" % (urn, name, plugin_dir))
+        if "file://component_keyring_file" not in urns:
+            return
+        config_path = os.path.join(plugin_dir, "component_keyring_file.cnf")
+        config = self.read_json(config_path, "component_keyring_file configuration")
+        if config is None:
+            raise Refused("component_keyring_file: no configuration file %s; the component cannot initialize"
+                          % config_path)
+        if config.get("read_local_config"):
+            config_path = os.path.join(self.datadir, "component_keyring_file.cnf")
+            config = self.read_json(config_path, "local component_keyring_file configuration") or {}
+        for item in ("path", "read_only"):
+            if item not in config:
+                raise Refused("component_keyring_file: '%s' is missing from %s; the component cannot initialize"
+                              % (item, config_path))
+        path = str(config["path"])
+        folder = os.path.dirname(path) or "."
+        if not config["read_only"] and not os.access(folder, os.W_OK | os.X_OK):
+            raise Refused("component_keyring_file: cannot write the keyring file %s as user %s (directory %s)"
+                          % (path, os.environ.get("USER") or os.getuid(), folder))
+        if os.path.exists(path) and not os.access(path, os.R_OK):
+            raise Refused("component_keyring_file: cannot read the keyring file %s" % path)
+        self.keyring = {"component": "component_keyring_file", "path": path, "read_only": bool(config["read_only"]),
+                        "manifest": manifest_path, "config": config_path}
+
+    @staticmethod
+    def read_json(path, what):
+        """JSON of path, None when it does not exist; a file that is not JSON stops the server."""
+        if not os.path.exists(path):
+            return None
+        try:
+            with open(path, encoding="utf-8") as handle:
+                data = json.load(handle)
+        except (OSError, ValueError) as exc:
+            raise Refused("cannot read the %s %s: %s" % (what, path, exc))
+        if not isinstance(data, dict):
+            raise Refused("the %s %s is not a JSON object" % (what, path))
+        return data
 
     def bind_address(self):
         bind = self.options.get("bind_address") or "*"
@@ -542,7 +610,7 @@ def record_start(node):
                    "cluster_uuid": node.cluster_uuid, "node_uuid": node.node_uuid, "option_files": node.files,
                    "pxc_encrypt_cluster_traffic": node.encrypt, "gcomm_tls_files": node.tls_files,
                    "gcomm_port": node.gcomm_port, "client_port": node.port, "socket": node.socket_path,
-                   "client_tls": bool(node.client_port_ctx)}, handle, indent=1)
+                   "client_tls": bool(node.client_port_ctx), "keyring": node.keyring}, handle, indent=1)
 
 
 def main():

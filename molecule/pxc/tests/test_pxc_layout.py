@@ -174,7 +174,7 @@ def test_missing_certificate_stops_the_play_before_any_change(bad_runs):
 def test_mode_change_on_running_cluster_refused(bad_runs, hosts):
     rc, out = bad_runs["mode_change"]
     assert rc != 0, out[-3000:]
-    assert "replication-traffic encryption would change" in out, out[-3000:]
+    assert "replication-traffic encryption or the keyring would change" in out, out[-3000:]
     assert "pxc-encrypt-cluster-traffic ON -> OFF" in out, out[-3000:]
     assert any(f"{n}: replication-traffic" in out for n in NAMES), "the message does not name a node"
     assert bad_runs["after"] == bad_runs["before"], "a node was changed or restarted"
