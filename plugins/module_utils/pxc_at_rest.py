@@ -326,4 +326,3 @@ def dropin_at_rest(sections):
     """Whether a drop-in's [mysqld] turns data at rest on (default_table_encryption), for reports and tests."""
     mysqld = (sections or {}).get('mysqld', {})
     return truthy(value_of(mysqld, 'default_table_encryption'), False) is True
-

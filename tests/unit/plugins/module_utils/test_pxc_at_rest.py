@@ -32,11 +32,10 @@ def node(tmp_path):
     return layout
 
 
-def check(node, kind='component', **kw):
-    args = dict(keyring_file=str(node['key']), plugin_dir=str(node['plugin']), mysqld_dir=str(node['sbin']),
-                config_dir=str(node['conf']), config_file='60-clustersec-pxc.cnf', user='mysql', uid_name=_me)
+def check(node, kind='component', keyring_file=None, **kw):
+    args = dict(config_dir=str(node['conf']), config_file='60-clustersec-pxc.cnf', user='mysql', uid_name=_me)
     args.update(kw)
-    return A.node_checks(kind, args.pop('keyring_file'), args.pop('plugin_dir'), args.pop('mysqld_dir'), **args)
+    return A.node_checks(kind, keyring_file or str(node['key']), str(node['plugin']), str(node['sbin']), **args)
 
 
 # ---------------------------------------------------------------- settings and files
