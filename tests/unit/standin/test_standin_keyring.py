@@ -22,8 +22,8 @@ def layout(tmp_path, monkeypatch):
     for d in (sbin, plugin, keyring):
         d.mkdir()
     monkeypatch.setenv('PXC_STANDIN_MANIFEST_DIR', str(sbin))
-    (sbin / 'mysqld.my').write_text(json.dumps({'read_local_manifest': False,
-                                                 'components': 'file://component_keyring_file'}))
+    manifest = {'read_local_manifest': False, 'components': 'file://component_keyring_file'}
+    (sbin / 'mysqld.my').write_text(json.dumps(manifest))
     (plugin / 'component_keyring_file.so').write_text('')
     (plugin / 'component_keyring_file.cnf').write_text(json.dumps({'path': str(keyring / 'ring'), 'read_only': False}))
     return {'sbin': sbin, 'plugin': plugin, 'keyring': keyring}
