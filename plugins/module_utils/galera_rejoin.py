@@ -20,3 +20,13 @@ def rejoined_by(log):
     if _SST_JOINER.search(log or ''):
         return 'sst'
     return 'none'
+
+
+# galera-4 refuses a node whose UUID (restored from gvwstate.dat) the others still hold in their view, right after a
+# restart under load; it deletes gvwstate.dat itself and says the node gets a new UUID at its next start.
+_SAME_UUID = re.compile(r'A node with the same UUID already exists in the cluster')
+
+
+def start_again(log):
+    """Whether a failed start is galera's same-UUID refusal, which one more start resolves."""
+    return bool(_SAME_UUID.search(log or ''))

@@ -75,6 +75,13 @@ since:
   returned: always
   type: str
   sample: "2026-12-02 06:10:00"
+started_again:
+  description:
+    - The first start failed with galera's "A node with the same UUID already exists in the cluster" (peers still
+      held the node's previous UUID; galera removed gvwstate.dat) and a second start was made.
+  returned: when that happened
+  type: bool
+  sample: true
 rejoined_by:
   description: C(ist), C(sst), C(none) (the node's state was current) or C(unknown) (no log read).
   returned: when a start happened
@@ -134,6 +141,13 @@ def main():
             module.fail_json(msg='systemctl stop %s: %s' % (' '.join(p['stop_units']), err.strip()), **result)
     if p['state'] in ('restarted', 'started'):
         rc, dummy, err = module.run_command(['systemctl', 'start', p['start_unit']])
+        if rc != 0 and p['rejoin_log'] == 'journal':
+            dummy, log, dummy = module.run_command(['journalctl', '-u', p['start_unit'], '--since', result['since'],
+                                                    '--no-pager', '-o', 'cat'])
+            if galera_rejoin.start_again(log):
+                result['started_again'] = True
+                time.sleep(2)
+                rc, dummy, err = module.run_command(['systemctl', 'start', p['start_unit']])
         if rc != 0:
             module.fail_json(msg='systemctl start %s: %s' % (p['start_unit'], err.strip()), **result)
         result['status'], problem = wsrep_status.wait_synced(

@@ -34,7 +34,7 @@ def layout(tmp_path, plugin=True, modes=None, same=True, same_filekey=True):
             (p / 'file_key_management.so').write_bytes(b'')
 
 
-def run(tmp_path, **extra):
+def run(tmp_path, path_prefix=None, **extra):
     hosts = {h: {'ansible_connection': 'local', 'ansible_python_interpreter': sys.executable,
                  'mariadb_galera_at_rest_dir': str(tmp_path / h / 'at-rest'),
                  'mariadb_galera_at_rest_plugin_dir': str(tmp_path / h / 'plugin')} for h in ('db1', 'db2')}
@@ -48,6 +48,8 @@ def run(tmp_path, **extra):
                                                                           'tasks_from': 'at_rest_preflight'}}]}]))
     env = dict(os.environ, ANSIBLE_COLLECTIONS_PATH=harness.collections_path(), ANSIBLE_NOCOLOR='1',
                ANSIBLE_LOCAL_TEMP=str(tmp_path / 'tmp'), ANSIBLE_DEPRECATION_WARNINGS='False')
+    if path_prefix:
+        env['PATH'] = path_prefix + os.pathsep + env['PATH']
     proc = subprocess.run([os.path.join(VENV_BIN, 'ansible-playbook'), '-i', str(inv), str(play)], env=env,
                           capture_output=True, text=True, check=False, timeout=300)
     return proc.returncode, proc.stdout + proc.stderr
@@ -95,4 +97,52 @@ def test_turning_it_off_where_the_drop_in_loads_the_plugin_is_refused(tmp_path):
     # Control: where no drop-in loads it, turning it off (or never on) passes.
     (conf / '60-clustersec-galera.cnf').write_text('[mysqld]\n')
     rc, out = run(tmp_path, **extra, mariadb_galera_config_dir=str(conf))
+    assert rc == 0, out[-3000:]
+
+
+def fake_client(tmp_path, output):
+    """A `mariadb` client on PATH that answers the pre-flight's key-id query as a running server would."""
+    bin_dir = tmp_path / 'bin'
+    bin_dir.mkdir()
+    client = bin_dir / 'mariadb'
+    client.write_text('#!/bin/sh\nprintf %s\n' % repr(output))
+    client.chmod(0o755)
+    return str(bin_dir)
+
+
+@pytest.mark.parametrize('retire,why', [
+    ([1], 'names key id 1'),
+    ([2], 'or the table key mariadb_galera_at_rest_default_key_id 2'),
+])
+def test_retiring_key_one_or_the_table_key_is_refused(tmp_path, retire, why):
+    layout(tmp_path)
+    rc, out = run(tmp_path, pki_at_rest_retire_key_ids=retire)
+    assert rc != 0 and 'db1: ' in out and why in out, out[-3000:]
+
+
+def test_retiring_a_key_a_running_server_uses_is_refused(tmp_path):
+    layout(tmp_path)
+    bin_dir = fake_client(tmp_path, 'inuse=1 4 innodb_system\ninuse=3 7 shop/orders\n')
+    rc, out = run(tmp_path, path_prefix=bin_dir, mariadb_galera_at_rest_default_key_id=2,
+                  pki_at_rest_key_ids=[1, 2, 3], pki_at_rest_retire_key_ids=[3])
+    assert rc != 0, out[-3000:]
+    assert 'key id 3 of pki_at_rest_retire_key_ids is still used by 7 tablespace(s) of the running server' in out
+    assert '(shop/orders ...)' in out and 'rotate_at_rest_keys.yml' in out and 'db1: ' in out
+    # Control: the same retirement once no tablespace uses key 3 passes.
+    (tmp_path / 'bin' / 'mariadb').write_text("#!/bin/sh\nprintf 'inuse=1 4 innodb_system\\ninuse=2 7 shop/orders\\n'\n")
+    rc, out = run(tmp_path, path_prefix=bin_dir, mariadb_galera_at_rest_default_key_id=2,
+                  pki_at_rest_key_ids=[1, 2, 3], pki_at_rest_retire_key_ids=[3])
+    assert rc == 0, out[-3000:]
+
+
+def test_a_controller_file_key_other_than_the_nodes_is_refused(tmp_path):
+    layout(tmp_path)
+    pki = tmp_path / 'pki' / 'at-rest'
+    pki.mkdir(parents=True)
+    (pki / 'filekey').write_bytes(b'a new file key from a lost pki_dir')
+    rc, out = run(tmp_path, pki_dir=str(tmp_path / 'pki'))
+    assert rc != 0 and 'db1: ' in out and 'this pki_dir did not make the keys the node reads' in out, out[-3000:]
+    # Control: the file key the nodes have passes.
+    (pki / 'filekey').write_bytes(b'Salted__' + b'x' * 8)
+    rc, out = run(tmp_path, pki_dir=str(tmp_path / 'pki'))
     assert rc == 0, out[-3000:]
