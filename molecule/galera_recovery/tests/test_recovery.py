@@ -40,7 +40,8 @@ def q(name, query):
 
 
 def sh(name, cmd, check=True):
-    p = subprocess.run(["podman", "exec", name, "sh", "-c", cmd], capture_output=True, text=True, check=False)
+    p = subprocess.run(["podman", "exec", name, "sh", "-c", cmd], capture_output=True, text=True, errors="replace",
+                       check=False)
     assert not check or p.returncode == 0, f"{name}: {cmd}: {p.stdout}{p.stderr}"
     return p
 
@@ -207,6 +208,7 @@ def test_case1_running_on_old_sessions(cluster, tmp_path):
     stop_writer(w)
     assert proc.returncode == 0, out(proc)
     assert "every node runs on sessions opened before the certificates expired" in said(proc)
+    assert all(re.search(rf"{n}: 6 file\(s\) changed, reloaded, [0-9.]+ s", said(proc)) for n in NAMES), out(proc)
     assert not w.failed, f"writes no node committed: {w.failed[:20]}"
     assert pids() == before_pids, "a node was restarted: the reload path restarts none"
     assert_whole_with_rows(w, "case1")
@@ -232,13 +234,14 @@ def test_case2_some_nodes_down(cluster, tmp_path):
     stop_writer(w)
     assert proc.returncode == 0, out(proc)
     assert "running: rec1, rec2 get the new set by a reload; then rec3 start" in said(proc), out(proc)
-    assert re.search(r"rec3: joined by ist in [0-9.]+ s", said(proc)), out(proc)
+    assert re.search(r"rec3: started with the new set, joined by ist in [0-9.]+ s", said(proc)), out(proc)
     assert not w.failed, f"writes no node committed: {w.failed[:20]}"
     after = pids()
     assert after["rec1"] == before_pids["rec1"] and after["rec2"] == before_pids["rec2"], "a running node restarted"
     assert_whole_with_rows(w, "case2")
     assert_new_set_everywhere()
-    TIMES["case2_rows"] = len(w.acked)
+    TIMES.update(case2_rows=len(w.acked),
+                 case2_joins=re.findall(r"(rec\d): started with the new set, joined by (\w+) in ([0-9.]+) s", said(proc)))
     assert_report_green(tmp_path)
 
 
@@ -280,16 +283,26 @@ def test_case3_every_node_down(cluster, tmp_path):
     assert all(sh(n, "systemctl is-active mariadb", check=False).returncode != 0 for n in NAMES), "a node was started"
     sh("rec3", "cp -p /root/grastate.dat.orig /var/lib/mysql/grastate.dat")
 
+    # --check of the whole-cluster case runs to the end and starts nothing.
+    before = untouched()
+    proc = run_playbook("recover_expired_certificates.yml", check=True)
+    assert proc.returncode == 0, out(proc)
+    assert "would be started with the new set" in said(proc), out(proc)
+    assert untouched() == before
+
     t0 = time.monotonic()
     proc = run_playbook("recover_expired_certificates.yml")
     TIMES["case3"] = round(time.monotonic() - t0, 1)
     stop_writer(w)
     assert proc.returncode == 0, out(proc)
     assert "every node is down: bootstrap from rec2" in said(proc), out(proc)
+    assert re.search(rf"rec2: bootstrapped the cluster with the new set \(highest committed seqno {top}, --wsrep-recover\)",
+                     said(proc)), out(proc)
     assert re.search(rf"rec2 [0-9a-f-]{{36}} {top} --wsrep-recover", said(proc)), out(proc)
     # Acknowledged rows include those only rec2 committed, alone, before it crashed.
     assert alone, "no write was acknowledged while rec2 ran alone"
     assert_whole_with_rows(w, "case3")
     assert_new_set_everywhere()
-    TIMES.update(case3_rows=len(w.acked), case3_rows_alone=len(alone), case3_refused_while_down=len(w.failed))
+    TIMES.update(case3_rows=len(w.acked), case3_rows_alone=len(alone), case3_refused_while_down=len(w.failed),
+                 case3_joins=re.findall(r"(rec\d): started with the new set, joined by (\w+) in ([0-9.]+) s", said(proc)))
     assert_report_green(tmp_path)
