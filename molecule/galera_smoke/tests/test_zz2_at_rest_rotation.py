@@ -3,7 +3,8 @@ every 100 ms. Before it (controls): tables use key 2 and key 1, every node's key
 loaded, and site.yml asked to retire key 2 is refused naming the node and the key in use, with nothing changed.
 After it: 0 failed writes and every acknowledged row present, no tablespace on key 2, key 2 neither in any node's key
 file nor loaded by any server, the data readable, the report green, and a second run of site.yml with the rotated
-inventory changes nothing."""
+inventory changes nothing. --check of the next rotation runs to the end and changes nothing on the nodes or in
+pki_dir."""
 import json
 import os
 import sys
@@ -11,7 +12,7 @@ import time
 import uuid
 
 sys.path.insert(0, os.path.join(os.path.dirname(__file__), "..", "..", "_shared", "tests"))
-from galera import encryption_report, node_names, node_snapshot, run_playbook  # noqa: E402
+from galera import encryption_report, node_names, node_snapshot, run_playbook, tree_snapshot  # noqa: E402
 from writer import Writer  # noqa: E402
 
 sys.path.insert(0, os.path.dirname(__file__))
@@ -91,3 +92,17 @@ def test_rotation_moves_every_table_and_retires_the_old_key(tmp_path):
     recap = [line for line in proc3.stdout.splitlines() if " changed=" in line and "ok=" in line]
     assert recap and all(" changed=0 " in line for line in recap), "\n".join(recap)
     assert pids(names) == pids_after
+
+
+def test_check_of_the_next_rotation_changes_nothing():
+    names = node_names()
+    nodes_before, pki_before, pids_before = node_snapshot(names), tree_snapshot(PKI_DIR), pids(names)
+    nxt = json.dumps({"mariadb_galera_at_rest_default_key_id": 4, "pki_at_rest_key_ids": [1, 4],
+                      "pki_at_rest_retire_key_ids": [3]})
+    proc = run_playbook("rotate_at_rest_keys.yml", *BASE, METHOD, nxt, check=True)
+    assert proc.returncode == 0, proc.stdout[-4000:] + proc.stderr[-2000:]
+    assert "would move" in proc.stdout and "table(s) to key 4" in proc.stdout
+    assert "would be restarted (--check)" in proc.stdout and "retired 3 (would be)" in proc.stdout
+    assert node_snapshot(names) == nodes_before and pids(names) == pids_before
+    assert tree_snapshot(PKI_DIR) == pki_before
+    assert all(node_key_ids(n) == [1, 3] for n in names)
