@@ -63,10 +63,22 @@ def _pem(cert):
     return cert.public_bytes(serialization.Encoding.PEM)
 
 
-def expired_set(names, label):
-    """{'ca.pem': bytes, 'ca-key.pem': ..., 'client-ca.pem', 'client-ca-key.pem', 'nodes': {name: {file: bytes}}}."""
-    ca, ca_key = make_ca(f"expired cluster CA {label}")
-    cca, cca_key = make_ca(f"expired client CA {label}")
+def _load(ca_dir, name):
+    with open(os.path.join(ca_dir, name + ".pem"), "rb") as fh:
+        cert = x509.load_pem_x509_certificate(fh.read())
+    with open(os.path.join(ca_dir, name + "-key.pem"), "rb") as fh:
+        key = serialization.load_pem_private_key(fh.read(), None)
+    return cert, key
+
+
+def expired_set(names, label, ca_dir=None):
+    """{'ca.pem': bytes, 'ca-key.pem': ..., 'client-ca.pem', 'client-ca-key.pem', 'nodes': {name: {file: bytes}}}.
+    With ca_dir, the leaves are signed by the (valid) CAs found there and only they are expired."""
+    if ca_dir:
+        (ca, ca_key), (cca, cca_key) = _load(ca_dir, "ca"), _load(ca_dir, "client-ca")
+    else:
+        ca, ca_key = make_ca(f"expired cluster CA {label}")
+        cca, cca_key = make_ca(f"expired client CA {label}")
     out = {"ca.pem": _pem(ca), "ca-key.pem": _pem_key(ca_key), "client-ca.pem": _pem(cca),
            "client-ca-key.pem": _pem_key(cca_key), "nodes": {}}
     for n in names:

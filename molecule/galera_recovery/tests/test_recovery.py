@@ -67,9 +67,10 @@ def said(proc):
     return proc.stdout + proc.stderr
 
 
-def expire_everything(label):
-    """The expired set becomes what the controller and every running node hold (reloaded in place)."""
-    certs = expired.expired_set(NAMES, label)
+def expire_everything(label, ca_dir=None):
+    """The expired set becomes what the controller and every running node hold (reloaded in place); with ca_dir only
+    the node and client certificates expired, signed by the valid CAs there."""
+    certs = expired.expired_set(NAMES, label, ca_dir)
     expired.write_controller(PKI_DIR, certs)
     for n in NAMES:
         expired.install_on_node(n, certs, reload=sh(n, "systemctl is-active mariadb", check=False).returncode == 0)
@@ -218,7 +219,9 @@ def test_case1_running_on_old_sessions(cluster, tmp_path):
 
 
 def test_case2_some_nodes_down(cluster, tmp_path):
-    expire_everything("case2")
+    # Here only the node and client certificates expired; the CAs (case 1's new ones) are valid and sign the new set.
+    ca_before = open(os.path.join(PKI_DIR, "ca.pem")).read()
+    expire_everything("case2", ca_dir=PKI_DIR)
     w = start_writer("case2")
     sh("rec3", "systemctl stop mariadb")
     time.sleep(2)  # writes rec3 misses: it must catch up by IST
@@ -234,6 +237,8 @@ def test_case2_some_nodes_down(cluster, tmp_path):
     stop_writer(w)
     assert proc.returncode == 0, out(proc)
     assert "running: rec1, rec2 get the new set by a reload; then rec3 start" in said(proc), out(proc)
+    assert "the current CAs sign the new certificates" in said(proc), out(proc)
+    assert open(os.path.join(PKI_DIR, "ca.pem")).read() == ca_before
     assert re.search(r"rec3: started with the new set, joined by ist in [0-9.]+ s", said(proc)), out(proc)
     assert not w.failed, f"writes no node committed: {w.failed[:20]}"
     after = pids()
