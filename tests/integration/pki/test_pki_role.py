@@ -154,13 +154,13 @@ def test_at_rest_keys_made_once_the_same_on_every_node_and_never_changed(tmp_pat
     ctl = tmp_path / 'pki' / 'at-rest'
     assert (ctl / 'keys.enc').read_bytes() == (remote[0] / 'keys.enc').read_bytes()
     first = K.parse(K.decrypt((ctl / 'keys.enc').read_bytes(), K.read_secret((ctl / 'filekey').read_bytes())))
-    assert sorted(first) == [1]
+    assert sorted(first) == [1, 2]  # key 1 for the logs, key 2 for tables (the defaults)
     for k in first.values():
         assert k not in out, 'a key reached the output'
-    # A second run changes nothing; adding key 2 keeps key 1 as it was.
+    # A second run changes nothing; adding key 3 keeps keys 1 and 2 as they were.
     rc, out = run(tmp_path, extra=extra)
     assert rc == 0 and re.search(r'db1\s*:.*changed=0', out), out[-2000:]
-    rc, out = run(tmp_path, extra=dict(extra, pki_at_rest_key_ids=[1, 2]))
+    rc, out = run(tmp_path, extra=dict(extra, pki_at_rest_key_ids=[1, 2, 3]))
     assert rc == 0, out[-3000:]
     second = K.parse(K.decrypt((remote[1] / 'keys.enc').read_bytes(), K.read_secret((remote[1] / 'filekey').read_bytes())))
-    assert sorted(second) == [1, 2] and second[1] == first[1]
+    assert sorted(second) == [1, 2, 3] and second[1] == first[1] and second[2] == first[2]
