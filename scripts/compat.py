@@ -57,7 +57,7 @@ def product_of(playbook):
         return ["ndb"]
     if playbook.startswith("pxc_"):
         return ["pxc"]
-    if playbook in ("rotate_certificates", "verify_encryption"):
+    if playbook in ("rotate_certificates", "verify_encryption", "recover_expired_certificates"):
         return ["mariadb_galera", "pxc"]
     return ["mariadb_galera"]
 
