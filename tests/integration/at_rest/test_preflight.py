@@ -116,8 +116,16 @@ def fake_client(tmp_path, output):
 ])
 def test_retiring_key_one_or_the_table_key_is_refused(tmp_path, retire, why):
     layout(tmp_path)
-    rc, out = run(tmp_path, pki_at_rest_retire_key_ids=retire)
+    rc, out = run(tmp_path, path_prefix=fake_client(tmp_path, 'inuse=1 4 innodb_system\n'),
+                  pki_at_rest_retire_key_ids=retire)
     assert rc != 0 and 'db1: ' in out and why in out, out[-3000:]
+
+
+def test_retiring_a_key_where_a_server_does_not_answer_is_refused(tmp_path):
+    # No client on PATH answers, as on a node whose server is down: which keys its data uses cannot be read.
+    layout(tmp_path)
+    rc, out = run(tmp_path, pki_at_rest_key_ids=[1, 2, 3], pki_at_rest_retire_key_ids=[3])
+    assert rc != 0 and 'db1: cannot tell which keys its tablespaces use' in out, out[-3000:]
 
 
 def test_retiring_a_key_a_running_server_uses_is_refused(tmp_path):
