@@ -7,6 +7,7 @@ inventory changes nothing. --check of the next rotation runs to the end and chan
 pki_dir."""
 import json
 import os
+import subprocess
 import sys
 import time
 import uuid
@@ -21,6 +22,14 @@ from at_rest import BASE, PKI_DIR, key_ids_in_use, key_loaded, leaked, node_key_
 METHOD = "mariadb_galera_sst_method=rsync_tunnel"  # what test_zz1 left
 ROTATED = json.dumps({"mariadb_galera_at_rest_default_key_id": 3, "pki_at_rest_key_ids": [1, 3],
                       "pki_at_rest_retire_key_ids": [2]})
+
+
+def controller_secrets():
+    """The keys of pki_dir/at-rest/keys.enc (decrypted as the plugin does) and the file key itself."""
+    d = os.path.join(PKI_DIR, "at-rest")
+    plain = subprocess.run(["openssl", "enc", "-d", "-aes-256-cbc", "-md", "sha1", "-pass", f"file:{d}/filekey",
+                            "-in", f"{d}/keys.enc"], capture_output=True, text=True, check=True).stdout
+    return [line.split(";", 1)[1] for line in plain.split()] + [open(f"{d}/filekey").read().strip()]
 
 
 def test_site_refuses_to_retire_a_key_in_use():
@@ -54,7 +63,13 @@ def test_rotation_moves_every_table_and_retires_the_old_key(tmp_path):
     writer = Writer(names, "keyw", password, "atrest.rot", os.path.join(PKI_DIR, "ca.pem"))
     writer.start()
     started = time.monotonic()
-    proc = run_playbook("rotate_at_rest_keys.yml", *BASE, METHOD, ROTATED)
+    secrets_before = controller_secrets()
+    # At -vvv --diff, as an operator debugging it would run it: no key of the key file and not the file key may show.
+    cmd = ["ansible-playbook", "-vvv", "--diff", "-i", os.environ["MOLECULE_INVENTORY_FILE"],
+           "clustersec.mysql.rotate_at_rest_keys"]
+    for item in BASE + (METHOD, ROTATED):
+        cmd += ["-e", item]
+    proc = subprocess.run(cmd, capture_output=True, text=True, check=False)
     seconds = time.monotonic() - started
     time.sleep(1)
     writer.stop.set()
@@ -65,6 +80,10 @@ def test_rotation_moves_every_table_and_retires_the_old_key(tmp_path):
     assert not writer.failed, f"writes no node committed: {writer.failed[:20]}"
     assert len(writer.acked) > 30
     assert "table(s) to key 3" in proc.stdout
+    secrets = set(secrets_before + controller_secrets())
+    assert len(secrets) == 4 and all(len(k) >= 32 for k in secrets)  # keys 1, 2 and 3, and the file key
+    leaked_secrets = [k[:6] + "..." for k in secrets if k in proc.stdout or k in proc.stderr]
+    assert not leaked_secrets, f"key material in the -vvv --diff output: {leaked_secrets}"
 
     pids_after = pids(names)
     for n in names:
