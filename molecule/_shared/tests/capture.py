@@ -10,6 +10,7 @@ its own (bytes that were not seen are not invented). UDP datagrams are searched 
 """
 import json
 import os
+import re
 import shutil
 import signal
 import subprocess
@@ -28,8 +29,18 @@ _SEQ_MOD = 1 << 32
 _SEQ_HALF = 1 << 31
 
 
+def scenario_network():
+    """The podman network of the running scenario's first platform (its molecule.yml), else the shared base's."""
+    path = os.path.join(os.environ.get("MOLECULE_SCENARIO_DIRECTORY", ""), "molecule.yml")
+    if os.path.exists(path):
+        m = re.search(r"^\s+network:\s*(\S+)", open(path).read(), re.M)
+        if m:
+            return m.group(1)
+    return "clustersec-test"
+
+
 def bridge_interface(network=None):
-    network = network or os.environ.get("CLUSTERSEC_TEST_NETWORK", "clustersec-test")
+    network = network or os.environ.get("CLUSTERSEC_TEST_NETWORK") or scenario_network()
     out = subprocess.run(["podman", "network", "inspect", network], capture_output=True, text=True, check=True).stdout
     data = json.loads(out)[0]
     return data.get("network_interface") or data.get("NetworkInterface")

@@ -223,3 +223,14 @@ def test_real_loopback_split_marker(tmp_path):
     old, new = _both(path)
     assert old == 0, 'the marker went out in one segment: the test did not split it'
     assert new == 1
+
+
+@pytest.mark.parametrize('scenario,network', [
+    ('galera_smoke', 'clustersec-smoke'),      # platforms of its own
+    ('mariadb_galera', 'clustersec-test'),     # the shared base's platforms
+    ('pxc', 'clustersec-pxc'),
+])
+def test_the_capture_listens_on_the_running_scenarios_network(monkeypatch, scenario, network):
+    monkeypatch.delenv('CLUSTERSEC_TEST_NETWORK', raising=False)
+    monkeypatch.setenv('MOLECULE_SCENARIO_DIRECTORY', os.path.join(ROOT, 'molecule', scenario))
+    assert capture.scenario_network() == network
