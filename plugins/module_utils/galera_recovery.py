@@ -5,8 +5,9 @@
 
 Plain functions, unit-tested without Ansible: modules galera_recovery_state (on a node) and galera_recovery_plan
 (on the controller) are thin wrappers. The bootstrap node is the one with the highest committed seqno; a position
-that is not known is never guessed, and two nodes with the same highest seqno but different cluster UUIDs are
-refused (their histories diverged: either choice would throw away the other's transactions).
+that is not known is never guessed, and nodes that carry more than one cluster UUID are refused, whatever their
+seqnos (their histories diverged: a seqno of one history says nothing about another, and any choice would throw
+away the other history's transactions).
 """
 
 from __future__ import (absolute_import, division, print_function)
@@ -136,7 +137,7 @@ def choose_bootstrap(states, order, preferred=None):
 
     states: {host: {'grastate': parse_grastate(), 'recovered': {'uuid', 'seqno'} or {}}}; order: inventory order;
     preferred: the configured bootstrap host (wins a tie between nodes of the same history). A node whose position
-    is unknown is a problem (never guessed); so are two nodes with the same highest seqno and different UUIDs."""
+    is unknown is a problem (never guessed); so is more than one cluster UUID among the nodes, whatever the seqnos."""
     positions = {h: position(states[h]) for h in order}
     problems = []
     unknown = [h for h in order if positions[h][1] < 0]
@@ -144,14 +145,16 @@ def choose_bootstrap(states, order, preferred=None):
         problems.append('the committed position of %s is not known (grastate.dat seqno -1 and no --wsrep-recover '
                         'result); a bootstrap node is never guessed' % ', '.join(unknown))
         return None, problems, positions
+    uuids = sorted(set(positions[h][0] for h in order))
+    if len(uuids) > 1:
+        problems.append('%s carry more than one cluster UUID (%s): their histories diverged (seqnos of different '
+                        'histories cannot be compared, a bootstrap from any of them would throw away the others\' '
+                        'transactions), choose and repair by hand' % (
+                            ', '.join(order), '; '.join('%s %s seqno %d' % (h, positions[h][0], positions[h][1])
+                                                        for h in order)))
+        return None, problems, positions
     top = max(p[1] for p in positions.values())
     best = [h for h in order if positions[h][1] == top]
-    uuids = sorted(set(positions[h][0] for h in best))
-    if len(uuids) > 1:
-        problems.append('%s claim the same highest seqno %d with different cluster UUIDs (%s): their histories '
-                        'diverged, choose and repair by hand' % (
-                            ' and '.join(best), top, '; '.join('%s %s' % (h, positions[h][0]) for h in best)))
-        return None, problems, positions
     for rule in (lambda h: states[h].get('grastate', {}).get('safe_to_bootstrap'), lambda h: h == preferred):
         picked = [h for h in best if rule(h)]
         if picked:

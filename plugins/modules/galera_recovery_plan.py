@@ -17,7 +17,7 @@ description:
     C(--wsrep-recover)), and which CAs sign the new set (read from O(pki_dir) and O(pki_dir)C(/next)).
   - Returns every reason not to recover as RV(problems), each naming host and cause - no certificate expired, a
     staged new CA that expired, an address the cluster knows that is no node of the inventory, a position not known,
-    two nodes with the same highest seqno and different cluster UUIDs - so the caller stops before any node is
+    more than one cluster UUID among the nodes (whatever their seqnos) - so the caller stops before any node is
     touched. Changes nothing.
 author: clustersec.mysql developers (@clustersec)
 extends_documentation_fragment:

@@ -90,7 +90,8 @@ def test_same_highest_seqno_different_uuids_is_refused_naming_both():
     states = {'db1': _state(CLEAN), 'db2': _state(CLEAN.replace(U1, U2)), 'db3': _state(CLEAN.replace('41', '3'))}
     host, problems, dummy = R.choose_bootstrap(states, ORDER)
     assert host is None
-    assert 'db1 and db2' in problems[0] and U1 in problems[0] and U2 in problems[0] and '41' in problems[0]
+    assert 'more than one cluster UUID' in problems[0]
+    assert 'db1 %s seqno 41' % U1 in problems[0] and 'db2 %s seqno 41' % U2 in problems[0]
     # control: same seqno, same UUID - a tie of one history: the safe_to_bootstrap node, else the preferred, else first
     states['db2'] = _state(CLEAN.replace('safe_to_bootstrap: 0', 'safe_to_bootstrap: 1'))
     assert R.choose_bootstrap(states, ORDER, preferred='db1')[0] == 'db2'
@@ -99,11 +100,30 @@ def test_same_highest_seqno_different_uuids_is_refused_naming_both():
     assert R.choose_bootstrap(states, ORDER)[0] == 'db1'
 
 
-def test_a_lower_seqno_of_another_history_does_not_stop_the_choice():
-    states = {'db1': _state(CLEAN), 'db2': _state(CLEAN.replace(U1, U2).replace('41', '40')), 'db3': _state(CLEAN)}
-    assert R.choose_bootstrap(states, ORDER) == ('db1', [], {'db1': (U1, 41, 'grastate.dat'),
-                                                             'db2': (U2, 40, 'grastate.dat'),
-                                                             'db3': (U1, 41, 'grastate.dat')})
+def test_a_higher_seqno_of_another_history_is_refused_naming_nodes_and_uuids():
+    # Issue 28 row 6: db1 (UUID A, seqno 5000) was chosen over db2/db3 (UUID B), wiping history B.
+    states = {'db1': _state(CLEAN.replace('41', '5000')), 'db2': _state(CLEAN.replace(U1, U2)),
+              'db3': _state(CRASHED.replace(U1, U2), {'uuid': U2, 'seqno': 40})}
+    host, problems, positions = R.choose_bootstrap(states, ORDER)
+    assert host is None and len(problems) == 1
+    assert 'more than one cluster UUID' in problems[0] and 'diverged' in problems[0]
+    for name, uuid, seqno in (('db1', U1, 5000), ('db2', U2, 41), ('db3', U2, 40)):
+        assert '%s %s seqno %d' % (name, uuid, seqno) in problems[0]
+    assert positions['db1'] == (U1, 5000, 'grastate.dat') and positions['db3'] == (U2, 40, '--wsrep-recover')
+    # plan() refuses too (no bootstrap node)
+    nodes = {'db1': _node(False, grastate=CLEAN.replace('41', '5000')), 'db2': _node(False, grastate=CLEAN.replace(U1, U2)),
+             'db3': _node(False, grastate=CRASHED.replace(U1, U2), recovered={'uuid': U2, 'seqno': 40})}
+    p = R.plan(nodes, ORDER, INV)
+    assert p['bootstrap'] is None and any('more than one cluster UUID' in x for x in p['problems'])
+
+
+def test_one_uuid_picks_the_highest_seqno():
+    # control: one history, the highest seqno wins whatever the preferred node
+    states = {'db1': _state(CLEAN.replace('41', '5000')), 'db2': _state(CLEAN),
+              'db3': _state(CRASHED, {'uuid': U1, 'seqno': 40})}
+    assert R.choose_bootstrap(states, ORDER, preferred='db2') == ('db1', [], {'db1': (U1, 5000, 'grastate.dat'),
+                                                                             'db2': (U1, 41, 'grastate.dat'),
+                                                                             'db3': (U1, 40, '--wsrep-recover')})
 
 
 def _node(running, expired=True, grastate=CLEAN, recovered=None, known=None):
