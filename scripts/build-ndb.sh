@@ -35,7 +35,7 @@ build_marker() {
   local sum; sum=$(sha256sum "${MARKER_SRC}" | cut -c1-12)
   if [ ! -x "${OUT}/bin/ndb_marker" ] || [ "$(cat "${OUT}/bin/.ndb_marker.sum" 2>/dev/null)" != "${sum}" ]; then
     g++ -std=c++17 -O1 -o "${OUT}/bin/ndb_marker.tmp" "${MARKER_SRC}" -I"${OUT}/include" -I"${OUT}/include/ndbapi" \
-      -L"${OUT}/lib" -lndbclient -Wl,-rpath,'$ORIGIN/../lib' -lpthread \
+      -L"${OUT}/lib" -lndbclient -Wl,-rpath,"\$ORIGIN/../lib" -lpthread \
       || die "compiling ${MARKER_SRC} against libndbclient failed"
     mv "${OUT}/bin/ndb_marker.tmp" "${OUT}/bin/ndb_marker"
     echo "${sum}" > "${OUT}/bin/.ndb_marker.sum"
@@ -52,7 +52,7 @@ fi
 
 info "NDB ${MYSQL_DEB_VERSION} not cached (key ${key}): fetching and building; about 10 minutes on 2 cores"
 # 1. The pinned deb, through apt options that point at files of our own (no change to /etc/apt).
-deb=$(ls "${DEBS}"/mysql-source_"${MYSQL_DEB_VERSION//:/%3a}"_*.deb 2>/dev/null | head -1 || true)
+deb=$(find "${DEBS}" -maxdepth 1 -name "mysql-source_${MYSQL_DEB_VERSION##*:}_*.deb" | head -1)
 if [ -z "${deb}" ]; then
   mkdir -p "${APT}/lists/partial" "${APT}/cache/archives/partial"
   echo "deb [signed-by=/usr/share/keyrings/debian-archive-keyring.gpg] ${MIRROR} sid main" > "${APT}/sources.list"
@@ -66,7 +66,7 @@ if [ -z "${deb}" ]; then
   esac
   (cd "${DEBS}" && apt-get "${aptopt[@]}" -qq download "mysql-source=${MYSQL_DEB_VERSION}") \
     || die "apt-get download mysql-source=${MYSQL_DEB_VERSION} failed"
-  deb=$(ls "${DEBS}"/mysql-source_*"${MYSQL_DEB_VERSION##*:}"_*.deb | head -1)
+  deb=$(find "${DEBS}" -maxdepth 1 -name "mysql-source_*${MYSQL_DEB_VERSION##*:}_*.deb" | head -1)
   step "downloaded $(basename "${deb}") ($(du -m "${deb}" | cut -f1) MB)"
 fi
 info "source: ${deb}"
