@@ -6,7 +6,7 @@ __metaclass__ = type
 
 from ansible.errors import AnsibleFilterError
 
-from ansible_collections.clustersec.mysql.plugins.module_utils import tls_policy
+from ansible_collections.clustersec.mysql.plugins.module_utils import attacker_probes, tls_policy
 from ansible_collections.clustersec.mysql.plugins.module_utils.plain_data import plain as _plain
 
 
@@ -52,10 +52,18 @@ def probe_accepted_certs(probe, strict_channels=None):
     return out
 
 
+def probe_account_sql(flavor, action, password=None):
+    try:
+        return attacker_probes.probe_account_sql(str(flavor), str(action), None if password is None else str(password))
+    except ValueError as exc:
+        raise AnsibleFilterError('probe_account_sql: %s' % exc)
+
+
 class FilterModule(object):
     def filters(self):
         return {
             'tls_policy_problems': tls_policy_problems,
             'tls_override_problems': tls_override_problems,
             'probe_accepted_certs': probe_accepted_certs,
+            'probe_account_sql': probe_account_sql,
         }

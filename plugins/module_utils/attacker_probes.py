@@ -1,7 +1,7 @@
 # -*- coding: utf-8 -*-
 # GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
 """Negative probes: what an attacker tries against a port. Present a certificate of another CA, offer TLS 1.0/1.1
-and weak TLS 1.2 suites, log in without TLS.
+and weak TLS 1.2 suites, log in without TLS, join group communication without TLS.
 
 Each returns True (the server refused), False (it accepted) or None (not determined, with the reason), so a check
 can never pass by accident. Only the standard library is used so the probes run on any node or controller.
@@ -12,12 +12,11 @@ __metaclass__ = type
 
 import socket
 import ssl
-import struct
 import warnings
 
 from ansible_collections.clustersec.mysql.plugins.module_utils.mysql_protocol import (
-    CLIENT_SSL, ProbeError, handshake_response_packet, login_outcome, native_password_scramble, parse_server_greeting,
-    read_mysql_packet, ssl_request_packet)
+    CLIENT_SSL, SHA2_FAST_AUTH_OK, SHA2_FULL_AUTH, ProbeError, auth_response, handshake_response_packet, login_outcome,
+    packet, parse_server_greeting, read_mysql_packet, ssl_request_packet)
 from ansible_collections.clustersec.mysql.plugins.module_utils.tls_policy import WEAK_PROBE_CIPHERS
 
 # Alerts and errors that mean the server refused our certificate (or our offer) during the handshake.
@@ -149,6 +148,63 @@ def probe_weak_tls(host, port, kind, cert_path=None, key_path=None, timeout=5.0)
     return out
 
 
+# A plaintext peer's first bytes: a gcomm frame header (length, then a CRC) and zeros. Whatever a TLS-only node makes
+# of it, it is no TLS record (first byte 0x20), so it must drop the connection.
+_PLAIN_PEER_FRAME = b'\x20\x00\x00\x00' + b'\x00' * 32
+# galera's socket.dynamic waits 750 ms for a ClientHello before it speaks plain gcomm (gu_asio_stream_engine.cpp),
+# and the accepting node sends the first gcomm message: a plaintext peer only has to connect and listen longer.
+PLAIN_PEER_WAIT = 2.0
+
+
+def _read_some(sock, wait):
+    """Bytes the server sent within wait seconds: b'' when it closed the connection, None when it stayed silent."""
+    sock.settimeout(wait)
+    try:
+        return sock.recv(4096)
+    except socket.timeout:
+        return None
+
+
+def _tls_record(data):
+    """True when data starts like a TLS record (change cipher spec, alert, handshake, application data; 3.x)."""
+    return len(data) >= 3 and data[0] in (0x14, 0x15, 0x16, 0x17) and data[1] == 3
+
+
+def probe_plain_peer(host, port, timeout=5.0, wait=PLAIN_PEER_WAIT):
+    """Join a TLS peer port the way a plaintext galera peer does: connect, listen, then offer plain gcomm bytes.
+
+    A node that accepts plaintext peers (socket.ssl off, or socket.dynamic) sends its gcomm handshake in the clear;
+    a TLS-only node waits for a ClientHello and drops the plain bytes (closes, resets or sends a TLS alert).
+    Returns {'refused': True/False/None, 'detail' or 'error'}; silence after the plain bytes proves nothing (None)."""
+    try:
+        sock = socket.create_connection((host, port), timeout=timeout)
+    except (OSError, socket.timeout) as exc:
+        return {'refused': None, 'error': 'port closed or unreachable: %s' % exc}
+    try:
+        first = _read_some(sock, wait)
+        sent = False
+        if first is None:
+            sock.sendall(_PLAIN_PEER_FRAME)
+            sent = True
+            first = _read_some(sock, wait)
+        if first is None:
+            return {'refused': None, 'error': 'no answer within %.1f s to plaintext gcomm bytes (neither dropped nor '
+                                              'answered)' % wait}
+        if first == b'':
+            return {'refused': True, 'detail': 'the node closed the connection%s'
+                                               % (' on plaintext gcomm bytes' if sent else '')}
+        if _tls_record(first):
+            return {'refused': True, 'detail': 'the node answered with a TLS record (type %d), not plaintext' % first[0]}
+        return {'refused': False, 'detail': 'the node sent %d bytes of plaintext gcomm%s (starting %s)'
+                                            % (len(first), ' after our plain bytes' if sent else ' unasked',
+                                               first[:8].hex())}
+    except (OSError, socket.timeout) as exc:
+        # A reset while we send or read the plain bytes is the TLS-only node dropping them.
+        return {'refused': True, 'detail': 'the node dropped the plaintext connection: %s' % exc}
+    finally:
+        sock.close()
+
+
 def _login_once(host, port, user, password, ctx, timeout):
     sock = socket.create_connection((host, port), timeout=timeout)
     conn = sock
@@ -164,16 +220,27 @@ def _login_once(host, port, user, password, ctx, timeout):
             seq = 2
         conn.sendall(handshake_response_packet(info['capabilities'], user, password, info['nonce'], seq, ctx is not None))
         seq_in, answer = read_mysql_packet(conn)
-        res = login_outcome(answer)
-        if res['outcome'] == 'auth_switch':
-            name, dummy, data = answer[1:].partition(b'\x00')
-            if name != b'mysql_native_password':
-                return {'outcome': 'other', 'message': 'server wants %s' % name.decode('ascii', 'replace')}
-            scramble = native_password_scramble(password, data.rstrip(b'\x00'))
-            conn.sendall(struct.pack('<I', len(scramble))[:3] + bytes([(seq_in + 1) & 0xff]) + scramble)
-            dummy, answer = read_mysql_packet(conn)
-            res = login_outcome(answer)
-        return res
+        # An account of another plugin than the greeting's gets an AuthSwitchRequest; caching_sha2_password (MySQL 8
+        # and 9, PXC: mysql_native_password is gone or off there) then says whether its cache let the scramble pass.
+        for dummy in range(3):
+            if answer[:1] == b'\xfe' and len(answer) > 1:
+                name, dummy2, data = answer[1:].partition(b'\x00')
+                scramble = auth_response(name.decode('ascii', 'replace'), password, data.rstrip(b'\x00'))
+                if scramble is None:
+                    return {'outcome': 'other', 'message': 'server wants %s' % name.decode('ascii', 'replace')}
+                conn.sendall(packet(scramble, seq_in + 1))
+            elif answer[:2] == bytes([1, SHA2_FAST_AUTH_OK]):
+                pass  # the OK or error packet follows
+            elif answer[:2] == bytes([1, SHA2_FULL_AUTH]):
+                if ctx is None:
+                    # Never the password in clear; the TLS control login before this one fills the server's cache.
+                    return {'outcome': 'other', 'message': 'caching_sha2_password wants the full password, which is '
+                                                           'sent over TLS only (cache not filled)'}
+                conn.sendall(packet(password.encode('utf-8') + b'\x00', seq_in + 1))
+            else:
+                break
+            seq_in, answer = read_mysql_packet(conn)
+        return login_outcome(answer)
     finally:
         conn.close()
         if conn is not sock:
@@ -210,3 +277,43 @@ def probe_plain_login(host, port, user, password, cert_path=None, key_path=None,
         out['plain_error'] = ('undetermined: plain login %s (%s), control login over TLS %s (%s)'
                               % (plain['outcome'], plain.get('message', ''), ctrl['outcome'], ctrl.get('message', '')))
     return out
+
+
+# The account of the plaintext-login probe (verify_encryption.yml). It grants nothing and lives for one run: made
+# before the probes, dropped after them (an always section; a run killed before it leaves the account of a
+# random password nobody kept, which the next run's CREATE ... / ALTER gives a new password and drops again).
+PROBE_USER = 'clustersec_probe'
+PROBE_HOST = '%'
+# MariaDB checks require_secure_transport before an account lock, so a locked account proves a plain login refused
+# by the transport. MySQL/PXC check the lock first (acl_authenticate()): there the account is unlocked with an
+# expired password (1862, no session). caching_sha2_password: mysql_native_password is gone in MySQL 9 and off by
+# default in PXC 8.4.
+_PROBE_AUTH = {
+    'mariadb': "IDENTIFIED BY '%s' ACCOUNT LOCK",
+    'pxc': "IDENTIFIED WITH caching_sha2_password BY '%s' PASSWORD EXPIRE ACCOUNT UNLOCK",
+}
+
+
+def _sql_string(text):
+    """text for a single-quoted SQL literal: refused unless it needs no escaping (what a backslash means depends on
+    the server's sql_mode; the names and the generated password never hold one)."""
+    if not text or any(c in text for c in "'\\\"") or any(ord(c) < 32 or ord(c) == 127 for c in text):
+        raise ValueError('a probe account name or password must be printable text without quotes or backslashes')
+    return text
+
+
+def probe_account_sql(flavor, action, password=None, user=PROBE_USER, host=PROBE_HOST):
+    """The statements that create (action 'create') or drop (action 'drop') the probe account, for the server's
+    client on stdin. create is idempotent and never leaves a moment without the account (every node runs it at once,
+    replication carries it): CREATE IF NOT EXISTS, then ALTER to this run's password and state."""
+    account = "'%s'@'%s'" % (_sql_string(user), _sql_string(host))
+    if action == 'drop':
+        return 'DROP USER IF EXISTS %s;' % account
+    if action != 'create':
+        raise ValueError("action must be 'create' or 'drop', got %r" % (action,))
+    if flavor not in _PROBE_AUTH:
+        raise ValueError('flavor must be one of %s, got %r' % (', '.join(sorted(_PROBE_AUTH)), flavor))
+    if not password:
+        raise ValueError('the probe account needs a password')
+    auth = _PROBE_AUTH[flavor] % _sql_string(password)
+    return 'CREATE USER IF NOT EXISTS %s %s;\nALTER USER %s %s;' % (account, auth, account, auth)

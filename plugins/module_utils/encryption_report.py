@@ -29,17 +29,19 @@ def worst(statuses):
     return max(statuses, key=lambda s: _RANK[s])
 
 
-def classify(probe, warn_days=30, optional=False, accepted_risks=()):
+def classify(probe, warn_days=30, optional=False, accepted_risks=(), configured=()):
     """Add 'status' and 'findings' to one channel probe result and return it.
 
     accepted_risks: the node's named opt-outs (see tls_policy.OPT_OUTS); a weakness they cover is
-    amber, any other weakness red."""
+    amber, any other weakness red. configured: weakenings of the node's settings its opt-outs accept
+    (tls_policy.accepted_weakenings), amber on their channel even where no probe sees them."""
     findings = []
     status = GREEN
+    mine = [w['finding'] for w in configured or () if w.get('channel') == probe.get('channel')]
     if probe.get('listening') is False:
         if optional:
-            probe['status'] = GREEN
-            probe['findings'] = ['not listening (normal unless a transfer is running)']
+            probe['status'] = AMBER if mine else GREEN
+            probe['findings'] = ['not listening (normal unless a transfer is running)'] + mine
             probe['skipped'] = True
             return probe
         findings.append('port %s closed or unreachable: %s' % (probe.get('port'), probe.get('error', '')))
@@ -64,6 +66,9 @@ def classify(probe, warn_days=30, optional=False, accepted_risks=()):
                 findings.append('certificate expires in %d days (warning window %d)' % (days, warn_days))
                 status = worst([status, AMBER])
     status = worst([status] + _negative_findings(probe, findings, accepted_risks or ()))
+    if mine:
+        findings.extend(mine)
+        status = worst([status, AMBER])
     probe['status'] = status
     probe['findings'] = findings
     return probe
@@ -86,6 +91,14 @@ def _negative_findings(probe, findings, accepted):
             findings.append('plaintext refusal not proven: %s' % probe.get('plain_error', 'no probe account '
                             '(set verify_encryption_create_probe_user=true)'))
             statuses.append(AMBER)
+    peer = probe.get('plain_peer')
+    if peer and peer.get('refused') is False:
+        findings.append('a peer without TLS is accepted: %s%s' % (peer.get('detail', ''),
+                        ' [accepted opt-out plaintext_peers]' if 'plaintext_peers' in accepted else ''))
+        statuses.append(_risk(accepted, 'plaintext_peers'))
+    elif peer and peer.get('refused') is None:
+        findings.append('plaintext peer refusal not determined: %s' % peer.get('error', ''))
+        statuses.append(AMBER)
     for name, res in sorted((probe.get('refused_certs') or {}).items()):
         refused = res.get('refused')
         if refused is True:
@@ -150,7 +163,7 @@ def render_markdown(nodes, summary, title='Encryption report'):
             if ch is None:
                 cells.append('-')
             elif ch.get('skipped'):
-                cells.append('not listening')
+                cells.append('not listening' if ch['status'] == GREEN else '%s not listening' % _ICON[ch['status']])
             else:
                 cells.append('%s %s' % (_ICON[ch['status']], ch.get('protocol') or 'plain'))
         lines.append('| %s | %s |' % (node, ' | '.join(cells)))

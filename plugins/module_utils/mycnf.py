@@ -81,8 +81,8 @@ def format_value(value):
     if isinstance(value, (list, tuple)):
         value = ','.join(str(v) for v in value)
     value = str(value)
-    if '\n' in value or '"' in value:
-        raise ValueError('my.cnf value %r must not contain a newline or a double quote' % value)
+    if '\n' in value or '\r' in value or '"' in value:
+        raise ValueError('my.cnf value %r must not contain a line break (\\r or \\n) or a double quote' % value)
     if value == '' or _NEEDS_QUOTES.search(value):
         return '"%s"' % value.replace('\\', '\\\\')
     return value

@@ -1,7 +1,8 @@
 # -*- coding: utf-8 -*-
 # GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
 """The MySQL client/server protocol, as far as the probes speak it: read a packet, parse the server greeting,
-ask for the TLS upgrade (SSLRequest), log in with mysql_native_password and classify the answer.
+ask for the TLS upgrade (SSLRequest), log in with mysql_native_password or caching_sha2_password and classify the
+answer.
 
 Kept apart from the probes (tls_probe, attacker_probes) that use it, so the byte layout is in one place and
 tested on its own. Only the standard library is used so it runs on any node or controller.
@@ -92,6 +93,35 @@ def native_password_scramble(password, nonce):
     h2 = hashlib.sha1(h1).digest()
     h3 = hashlib.sha1(nonce[:20] + h2).digest()
     return bytes(a ^ b for a, b in zip(h1, h3))
+
+
+def caching_sha2_scramble(password, nonce):
+    """caching_sha2_password fast authentication: SHA256(pw) XOR SHA256(SHA256(SHA256(pw)) + nonce)."""
+    if not password:
+        return b''
+    h1 = hashlib.sha256(password.encode('utf-8')).digest()
+    h2 = hashlib.sha256(hashlib.sha256(h1).digest() + nonce[:20]).digest()
+    return bytes(a ^ b for a, b in zip(h1, h2))
+
+
+# caching_sha2_password's "more data" answers: the cached fast path passed, or the server wants the password itself
+# (only over TLS, the cache was cold).
+SHA2_FAST_AUTH_OK = 3
+SHA2_FULL_AUTH = 4
+
+
+def auth_response(plugin, password, nonce):
+    """The scramble a plugin wants, or None for a plugin the probes do not speak."""
+    if plugin == 'mysql_native_password':
+        return native_password_scramble(password, nonce)
+    if plugin == 'caching_sha2_password':
+        return caching_sha2_scramble(password, nonce)
+    return None
+
+
+def packet(payload, sequence_id):
+    """A MySQL packet: 3-byte length, sequence id, payload."""
+    return struct.pack('<I', len(payload))[:3] + bytes([sequence_id & 0xff]) + payload
 
 
 def handshake_response_packet(capabilities, user, password, nonce, sequence_id, tls):

@@ -129,6 +129,11 @@ def overrides(value):
             options = {}
         if not isinstance(options, dict):
             raise ValueError('pxc_config_overrides.%s must be a dict of options, got %s' % (section, type(options).__name__))
+        # Values go through format_value; a section or key with a line break would write lines of its own.
+        for name in [section] + list(options):
+            if any(c in str(name) for c in '\r\n'):
+                raise ValueError('pxc_config_overrides: %r holds a line break (\\r or \\n), which would write a line of its '
+                                 'own into the option file' % (name,))
         out[str(section).strip().lower()] = options
     return out
 

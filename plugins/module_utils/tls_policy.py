@@ -3,9 +3,11 @@
 """The TLS profile every channel gets by default, and the checks of an operator's own settings.
 
 Default: TLS 1.2 and 1.3 only; TLS 1.2 limited to forward-secret (ECDHE/DHE) AEAD suites. TLS 1.3
-suites are all forward-secret AEAD and are left to the library. Weakening any of it, or letting
-clients log in without TLS, needs a named opt-out (`<role>_allow_insecure`) that the report shows
-amber; a cipher string that leaves no suite is refused whatever the opt-outs.
+suites are all forward-secret AEAD and are left to the library. Weakening any of it, letting
+clients log in without TLS or peers join without it (socket.dynamic), needs a named opt-out
+(`<role>_allow_insecure`) that the report shows amber; a cipher string that leaves no suite, or a
+value with a line break (it would write lines of its own into the option file), is refused whatever
+the opt-outs.
 """
 
 from __future__ import (absolute_import, division, print_function)
@@ -32,6 +34,8 @@ OPT_OUTS = {
     'weak_tls': 'protocols below TLS 1.2 or TLS 1.2 suites without forward secrecy or AEAD',
     'shared_ca': 'one CA for cluster peers and clients: any client certificate is a cluster peer',
     'unencrypted_channels': 'a channel without TLS',
+    # socket.dynamic: the half-open state of enable_tls_online.yml's first step, which grants it for that step only.
+    'plaintext_peers': 'group communication also accepts peers without TLS (socket.dynamic)',
     # galera-4's socket.ssl_reload only adds CAs to its trust store (docs/trust.md).
     'previous_ca_until_restart': 'after a CA rotation, group communication accepts certificates of the previous CA '
                                  'until each node restarts (the rotation reloads only)',
@@ -42,6 +46,41 @@ OPT_OUTS = {
 
 class PolicyError(ValueError):
     """A setting that no opt-out can make work."""
+
+
+def line_break_problems(value, variable):
+    """One line per string in value (nested dicts and lists, keys included) that holds a CR or LF: rendered into an
+    option file it would start lines of its own (a new [section], an option of the attacker's choosing)."""
+    out = []
+    if isinstance(value, dict):
+        for key, item in value.items():
+            where = '%s[%s]' % (variable, _printable(key))
+            if _has_line_break(key):
+                out.append('%s: the key holds a line break (\\r or \\n), which would write a line of its own into the '
+                           'option file (no opt-out accepts this)' % where)
+            out.extend(line_break_problems(item, where))
+    elif isinstance(value, (list, tuple)):
+        for index, item in enumerate(value):
+            out.extend(line_break_problems(item, '%s[%d]' % (variable, index)))
+    elif _has_line_break(value):
+        out.append('%s=%s holds a line break (\\r or \\n), which would write a line of its own into the option file '
+                   '(no opt-out accepts this)' % (variable, _printable(value)))
+    return out
+
+
+def _has_line_break(value):
+    return isinstance(value, (type(''), type(u''))) and ('\n' in value or '\r' in value)
+
+
+def _printable(value):
+    """A value for a message, line breaks shown as escapes (the message itself stays one line)."""
+    return repr(value) if _has_line_break(value) else str(value)
+
+
+def risky_sockopt(text):
+    """The socat options of an SST sockopt string that switch peer verification off or pin one peer name."""
+    opts = [o.strip().lower() for o in str(text or '').strip().strip('"\'').split(',')]
+    return [o for o in opts if o in ('verify=0', 'verify=false', 'verify=no') or o.startswith('commonname=')]
 
 
 def expand_ciphers(cipher_string):
@@ -96,8 +135,10 @@ def settings_problems(settings, allowed=()):
 
     settings: dict with optional keys tls_versions (list), ciphers (dict channel -> cipher string,
     '' = profile), require_secure_transport (bool), shared_ca (bool), unencrypted (list of channel
-    names). allowed: the named opt-outs. Returns a list of problem strings (each names the opt-out
-    that would accept it); raises PolicyError for settings no opt-out can make work.
+    names), dynamic (bool, socket.dynamic), sst_sockopt (the socat options of the SST tunnel),
+    rendered ({variable: value} of everything written into the option file). allowed: the named
+    opt-outs. Returns a list of problem strings (each names the opt-out that would accept it, or says
+    that none does); raises PolicyError for settings no opt-out can make work.
     """
     allowed = list(allowed or [])
     bad = unknown_opt_outs(allowed)
@@ -126,7 +167,35 @@ def settings_problems(settings, allowed=()):
     unencrypted = list(settings.get('unencrypted') or [])
     if unencrypted and 'unencrypted_channels' not in allowed:
         need('unencrypted_channels', 'TLS is off for %s' % ', '.join(unencrypted))
+    for weakening in weakenings(settings):
+        if weakening['opt_out'] not in allowed:
+            need(weakening['opt_out'], weakening['finding'])
+    for name, value in sorted((settings.get('rendered') or {}).items()):
+        problems.extend(line_break_problems(value, name))
     return problems
+
+
+def weakenings(settings):
+    """Weakenings the settings configure that no probe can see from outside (the SST tunnel listens only during a
+    transfer; socket.dynamic is also proven by the plaintext peer probe): [{channel, finding, opt_out}].
+    settings_problems refuses them without their opt-out; the report shows them amber with it."""
+    out = []
+    if settings.get('dynamic'):
+        out.append({'channel': 'group-communication', 'opt_out': 'plaintext_peers',
+                    'finding': 'socket.dynamic is on, so group communication also accepts peers without TLS (meant '
+                               'only for the first step of playbooks/enable_tls_online.yml)'})
+    risky = risky_sockopt(settings.get('sst_sockopt'))
+    if risky:
+        out.append({'channel': 'sst', 'opt_out': 'weak_tls',
+                    'finding': 'the SST tunnel options contain %s, so the tunnel does not check which peer it '
+                               'talks to' % ', '.join(risky)})
+    return out
+
+
+def accepted_weakenings(settings, allowed=()):
+    """The weakenings() an opt-out in allowed accepts, each finding marked with it (amber in the report)."""
+    return [dict(w, finding='%s [accepted opt-out %s]' % (w['finding'], w['opt_out']))
+            for w in weakenings(settings or {}) if w['opt_out'] in (allowed or ())]
 
 
 # Options of ours that an override must not replace: each has a role variable, which goes through
@@ -151,10 +220,10 @@ def override_problems(overrides, allowed=(), variable='config_overrides'):
     Keys we own are refused outright (their role variable is the way to change them, checked above);
     SST weakenings need an opt-out: ssl-mode DISABLED or an encrypt mode without certificate checks
     (unencrypted_channels / weak_tls), socat options that switch verification off or pin a name
-    (weak_tls)."""
+    (weak_tls). A section, key or value with a line break is refused whatever the opt-outs."""
     allowed = list(allowed or [])
-    out = []
-    for section, options in sorted((overrides or {}).items()):
+    out = line_break_problems(overrides or {}, variable)
+    for section, options in sorted((overrides or {}).items(), key=lambda item: str(item[0])):
         sec = str(section).strip().lower()
         if not isinstance(options, dict):
             out.append('%s[%s] must be a dict of option: value' % (variable, section))
@@ -179,9 +248,8 @@ def override_problems(overrides, allowed=(), variable='config_overrides'):
                     out.append("%s=%s is weaker than encrypt=4 (certificate, key and CA checked); add '%s' to the "
                                "allow_insecure list to accept it" % (where, text, opt_out))
             elif sec == 'sst' and name == 'sockopt':
-                opts = [o.strip().lower() for o in text.split(',')]
-                risky = [o for o in opts if o in ('verify=0', 'verify=false') or o.startswith('commonname=')
-                         or o.startswith('cipher=')]
+                risky = risky_sockopt(text) + [o.strip().lower() for o in text.split(',')
+                                               if o.strip().lower().startswith('cipher=')]
                 if risky and 'weak_tls' not in allowed:
                     out.append("%s contains %s (peer verification or suites of ours); add 'weak_tls' to the "
                                "allow_insecure list to accept it" % (where, ', '.join(risky)))

@@ -24,6 +24,10 @@ description:
   - Certificates that must be refused (O(refuse_certs)), for example the node's client certificate on peer
     ports, or a certificate of the previous CA.
   - Protocols below TLS 1.2 and TLS 1.2 suites without forward secrecy or AEAD (O(weak_tls)).
+  - A plaintext group-communication handshake on the channels of O(plain_peer_channels), as a galera peer without
+    TLS would make it (a node with C(socket.dynamic) answers in the clear, a TLS-only node drops it).
+  - Weakenings of the node's settings that no probe can see (SST tunnel options, C(socket.dynamic)) are findings
+    too when O(policy_settings) is given: amber when an opt-out in O(accepted_risks) covers them.
   - Problems are findings in the result (status C(green), C(amber) or C(red)); the module fails only on
     invalid arguments, so one bad node never stops a report.
 author: clustersec.mysql developers (@clustersec)
@@ -111,11 +115,21 @@ options:
     default: true
   accepted_risks:
     description:
-      - The node's named opt-outs (C(plaintext_clients), C(weak_tls), C(shared_ca), C(unencrypted_channels));
-        a weakness one of them covers is amber instead of red.
+      - The node's named opt-outs (C(plaintext_clients), C(weak_tls), C(shared_ca), C(unencrypted_channels),
+        C(plaintext_peers), ...); a weakness one of them covers is amber instead of red.
     type: list
     elements: str
     default: []
+  plain_peer_channels:
+    description: Channels (of kind C(tls)) where a plaintext group-communication handshake is tried.
+    type: list
+    elements: str
+    default: [group-communication]
+  policy_settings:
+    description:
+      - The node's TLS settings as the role checks them (C(galera_engine.policy.settings)); their weakenings that an
+        opt-out in O(accepted_risks) accepts are shown amber on their channel.
+    type: dict
   server_name:
     description: Name to check the certificate against. Galera does not check names, so the default is not to.
     type: str
@@ -175,6 +189,7 @@ channels:
       status: green
       findings: []
       plain_refused: true
+      plain_peer: {refused: true, detail: "the node closed the connection on plaintext gcomm bytes"}
       refused_certs:
         client-certificate: {refused: true, error: "tlsv1 alert unknown ca"}
       weak_tls:
@@ -208,6 +223,9 @@ channels:
     plain_refused:
       description: C(mysql) channels, with O(probe_user) - whether a plaintext login was refused (null when undetermined).
       type: bool
+    plain_peer:
+      description: Channels of O(plain_peer_channels) - whether a plaintext gcomm handshake was refused (null when undetermined).
+      type: dict
     refused_certs:
       description: Per O(refuse_certs) entry aimed at this channel, whether the server refused it.
       type: dict
@@ -228,7 +246,8 @@ from ansible.module_utils.basic import AnsibleModule
 from ansible_collections.clustersec.mysql.plugins.module_utils.encryption_report import (
     GALERA_CHANNELS, classify, worst)
 from ansible_collections.clustersec.mysql.plugins.module_utils.attacker_probes import (
-    probe_plain_login, probe_refuses_cert, probe_weak_tls)
+    probe_plain_login, probe_plain_peer, probe_refuses_cert, probe_weak_tls)
+from ansible_collections.clustersec.mysql.plugins.module_utils.tls_policy import accepted_weakenings
 from ansible_collections.clustersec.mysql.plugins.module_utils.tls_probe import probe_mysql, probe_tls
 
 
@@ -249,6 +268,8 @@ def probe_channel(p, ch):
     if mysql and p['probe_user']:
         res.update(probe_plain_login(p['address'], ch['port'], p['probe_user'], p['probe_password'] or '',
                                      cert, key, p['timeout']))
+    if not mysql and ch['name'] in p['plain_peer_channels']:
+        res['plain_peer'] = probe_plain_peer(p['address'], ch['port'], p['timeout'])
     refused = {}
     for item in p['refuse_certs']:
         if ch['name'] in item['channels']:
@@ -286,6 +307,8 @@ def main():
             )),
             weak_tls=dict(type='bool', default=True),
             accepted_risks=dict(type='list', elements='str', default=[]),
+            plain_peer_channels=dict(type='list', elements='str', default=['group-communication']),
+            policy_settings=dict(type='dict'),
             server_name=dict(type='str'),
             warn_days=dict(type='int', default=30),
             timeout=dict(type='float', default=5.0),
@@ -294,8 +317,10 @@ def main():
     )
     p = module.params
     results = []
+    configured = accepted_weakenings(p['policy_settings'], p['accepted_risks'])
     for ch in p['channels'] or GALERA_CHANNELS:
-        results.append(classify(probe_channel(p, ch), p['warn_days'], ch.get('optional', False), p['accepted_risks']))
+        results.append(classify(probe_channel(p, ch), p['warn_days'], ch.get('optional', False), p['accepted_risks'],
+                                configured))
     module.exit_json(changed=False, channels=results, status=worst(r['status'] for r in results))
 
 

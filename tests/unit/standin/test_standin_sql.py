@@ -47,6 +47,23 @@ def test_the_playbooks_probe_account_statements_are_idempotent_and_errors_name_t
     assert probes.probe_plain_login(H, server.port, 'clustersec_probe', 'second')['tls_login']['code'] == 1045
 
 
+def test_the_pxc_probe_account_is_caching_sha2_expired_proves_the_refusal_and_is_dropped(standin, pki):
+    """Issue 28 row 12: the statements verify_encryption.yml sends (probe_account_sql) on a caching_sha2_password-only
+    server (PXC 8.4, MySQL 9: no mysql_native_password): the account proves a plaintext login refused (3159, the TLS
+    control answers 1862), a second run takes it over with its own password, and the drop leaves nothing behind."""
+    server = standin(**automatic(pki, default_authentication_plugin='caching_sha2_password'))
+    assert 'mysql_native_password' not in probes.probe_account_sql('pxc', 'create', 'first')
+    server.sql(probes.probe_account_sql('pxc', 'create', 'first'))
+    res = probes.probe_plain_login(H, server.port, probes.PROBE_USER, 'first')
+    assert res['tls_login']['code'] == 1862 and res['plain_login']['code'] == 3159 and res['plain_refused'] is True, res
+    server.sql(probes.probe_account_sql('pxc', 'create', 'second'))  # a leftover of an interrupted run is taken over
+    assert probes.probe_plain_login(H, server.port, probes.PROBE_USER, 'first')['tls_login']['code'] == 1045
+    assert probes.probe_plain_login(H, server.port, probes.PROBE_USER, 'second')['plain_refused'] is True
+    server.sql(probes.probe_account_sql('pxc', 'drop'))
+    assert probes.probe_plain_login(H, server.port, probes.PROBE_USER, 'second')['tls_login']['code'] == 1045
+    server.sql(probes.probe_account_sql('pxc', 'drop'))  # IF EXISTS: a second drop is no error
+
+
 def test_variables_answer_with_e_and_stdin(standin, pki):
     server = standin(**automatic(pki))
     cmd = [sys.executable, CLIENT, '-N', '-B', '-e',

@@ -286,3 +286,199 @@ def test_role_defaults_are_the_profile(defaults, key):
     root = os.path.join(os.path.dirname(os.path.abspath(__file__)), '..', '..', '..', '..')
     with open(os.path.join(root, defaults)) as f:
         assert yaml.safe_load(f)[key] == tls_policy.SECURE_CIPHERS
+
+
+# ---------------------------------------------------------------- issue 28 rows 7 and 9: policy settings
+
+GOOD = {'tls_versions': ['TLSv1.2', 'TLSv1.3'], 'ciphers': {'client-server': tls_policy.SECURE_CIPHERS},
+        'require_secure_transport': True}
+
+
+@pytest.mark.parametrize('value', ['500\n[sst]\nsockopt = "verify=0"', '500\r[sst]', '\n'])
+def test_override_values_with_a_line_break_are_refused_whatever_the_opt_outs(value):
+    overrides = {'mysqld': {'max_connections': value}}
+    problems = tls_policy.override_problems(overrides, list(tls_policy.OPT_OUTS), 'mariadb_galera_config_overrides')
+    assert len(problems) == 1 and 'line break' in problems[0] and 'no opt-out accepts this' in problems[0], problems
+    assert 'mariadb_galera_config_overrides[mysqld][max_connections]' in problems[0]
+    assert '\n' not in problems[0] and '\r' not in problems[0], 'the message itself stays one line'
+    # control: the value on one line passes
+    assert tls_policy.override_problems({'mysqld': {'max_connections': '500'}}) == []
+
+
+@pytest.mark.parametrize('overrides', [{'mysqld': {'max_connections\n[sst]\nsockopt': 'verify=0'}},
+                                       {'mysqld]\n[sst': {'sockopt': 'pf=ip4'}}])
+def test_override_keys_and_sections_with_a_line_break_are_refused(overrides):
+    problems = tls_policy.override_problems(overrides, list(tls_policy.OPT_OUTS))
+    assert any('line break' in p for p in problems), problems
+
+
+def test_rendered_role_values_with_a_line_break_are_refused_whatever_the_opt_outs():
+    settings = dict(GOOD, rendered={'mariadb_galera_node_address': 'db1\n[sst]\nsockopt=verify=0',
+                                    'mariadb_galera_tls_cert': '/etc/mysql/certs/server-cert.pem',
+                                    'mariadb_galera_sst_sockopt': 'pf=ip4\r'})
+    problems = tls_policy.settings_problems(settings, list(tls_policy.OPT_OUTS))
+    assert len(problems) == 2 and all('line break' in p for p in problems), problems
+    assert 'mariadb_galera_node_address' in problems[0] and 'mariadb_galera_sst_sockopt' in problems[1]
+    # control
+    ok = dict(GOOD, rendered={'mariadb_galera_node_address': 'db1', 'mariadb_galera_sst_sockopt': 'pf=ip4'})
+    assert tls_policy.settings_problems(ok) == []
+
+
+@pytest.mark.parametrize('sockopt, shown', [('verify=0', 'verify=0'), ('pf=ip4,commonname=db1', 'commonname=db1'),
+                                            ('VERIFY=false', 'verify=false')])
+def test_sst_sockopt_weakening_needs_weak_tls_and_is_amber_with_it(sockopt, shown):
+    # issue 28 row 9: before, mariadb_galera_sst_sockopt with verify=0 was only a warning
+    settings = dict(GOOD, sst_sockopt=sockopt)
+    problems = tls_policy.settings_problems(settings)
+    assert len(problems) == 1 and 'weak_tls' in problems[0] and shown in problems[0], problems
+    assert tls_policy.settings_problems(settings, ['weak_tls']) == []
+    accepted = tls_policy.accepted_weakenings(settings, ['weak_tls'])
+    assert [w['channel'] for w in accepted] == ['sst'] and 'accepted opt-out weak_tls' in accepted[0]['finding']
+    sst = classify({'channel': 'sst', 'port': 4444, 'listening': False}, optional=True,
+                   accepted_risks=['weak_tls'], configured=accepted)
+    assert sst['status'] == AMBER and shown in sst['findings'][1]
+    # control: harmless socat options pass and show nothing
+    assert tls_policy.settings_problems(dict(GOOD, sst_sockopt='pf=ip4,verify=1')) == []
+    assert tls_policy.accepted_weakenings(dict(GOOD, sst_sockopt='pf=ip4'), list(tls_policy.OPT_OUTS)) == []
+
+
+def test_socket_dynamic_needs_plaintext_peers_and_is_amber_with_it():
+    # issue 28 row 7: socket.dynamic was no policy setting at all
+    settings = dict(GOOD, dynamic=True)
+    problems = tls_policy.settings_problems(settings)
+    assert len(problems) == 1 and 'plaintext_peers' in problems[0] and 'socket.dynamic' in problems[0], problems
+    assert tls_policy.settings_problems(settings, ['plaintext_peers']) == []
+    assert tls_policy.settings_problems(dict(GOOD, dynamic=False)) == []
+    accepted = tls_policy.accepted_weakenings(settings, ['plaintext_peers'])
+    gc = classify(_channel(channel='group-communication', kind='tls', port=4567, plain_peer={'refused': True}),
+                  accepted_risks=['plaintext_peers'], configured=accepted)
+    assert gc['status'] == AMBER and 'socket.dynamic' in gc['findings'][0]
+
+
+def test_enable_tls_online_grants_plaintext_peers_to_its_first_step_only():
+    import os
+    import yaml
+    root = os.path.join(os.path.dirname(os.path.abspath(__file__)), '..', '..', '..', '..')
+    with open(os.path.join(root, 'playbooks', 'enable_tls_online.yml')) as f:
+        plays = yaml.safe_load(f)
+    step1, step2 = plays[1], plays[2]
+    assert 'plaintext_peers' in step1['tasks'][0]['ansible.builtin.set_fact']['__enable_tls_allow_insecure']
+    assert 'plaintext_peers' not in str(step2)
+
+
+# ---------------------------------------------------------------- issue 28 row 7: a plaintext peer on 4567
+
+GCOMM_HANDSHAKE = b'\x4c\x00\x00\x00' + b'\x11' * 4 + b'\x00' * 68  # a gcomm frame: length, CRC, message
+
+
+class GaleraPeerServer(Loopback):
+    """Galera's group-communication acceptor: 'tls' (socket.ssl, TLS from the first byte), 'dynamic' (socket.dynamic:
+    TLS when a ClientHello arrives within 750 ms, else plain gcomm) or 'plain'. Plain gcomm: the acceptor sends its
+    handshake first."""
+
+    def __init__(self, paths, mode):
+        super(GaleraPeerServer, self).__init__(paths)
+        self.mode = mode
+        self.start()
+
+    def handle(self, conn):
+        if self.mode == 'dynamic':
+            conn.settimeout(0.75)
+            try:
+                peek = conn.recv(1, socket.MSG_PEEK)
+            except socket.timeout:
+                peek = b''
+            conn.settimeout(5)
+            if not peek:
+                conn.sendall(GCOMM_HANDSHAKE)
+                conn.recv(64)
+                return
+        if self.mode == 'plain':
+            conn.sendall(GCOMM_HANDSHAKE)
+            conn.recv(64)
+            return
+        try:
+            with self.ctx.wrap_socket(conn, server_side=True) as tls:
+                tls.recv(1)
+        finally:
+            conn.close()
+
+
+@pytest.mark.parametrize('mode', ['dynamic', 'plain'])
+def test_plaintext_peer_accepted_by_socket_dynamic_is_seen(pki, servers, mode):
+    s = GaleraPeerServer(pki['cluster'], mode)
+    servers.append(s)
+    res = attacker_probes.probe_plain_peer('127.0.0.1', s.port, timeout=5, wait=1.5)
+    assert res['refused'] is False and 'plaintext gcomm' in res['detail'], res
+
+
+def test_plaintext_peer_dropped_by_a_tls_only_node(pki, servers):
+    s = GaleraPeerServer(pki['cluster'], 'tls')
+    servers.append(s)
+    res = attacker_probes.probe_plain_peer('127.0.0.1', s.port, timeout=5, wait=1.5)
+    assert res['refused'] is True, res
+    # control: the dynamic node still speaks TLS to a TLS peer (the positive probe stays encrypted)
+    d = GaleraPeerServer(pki['cluster'], 'dynamic')
+    servers.append(d)
+    ctrl = attacker_probes.probe_refuses_cert('127.0.0.1', d.port, 'tls', pki['cluster']['cert'], pki['cluster']['key'])
+    assert ctrl['refused'] is False, ctrl
+
+
+def test_plaintext_peer_undetermined_when_nothing_listens():
+    sock = socket.socket()
+    sock.bind(('127.0.0.1', 0))
+    port = sock.getsockname()[1]
+    sock.close()
+    res = attacker_probes.probe_plain_peer('127.0.0.1', port, timeout=2, wait=0.5)
+    assert res['refused'] is None and 'unreachable' in res['error']
+
+
+def test_plaintext_peer_findings():
+    gc = dict(channel='group-communication', kind='tls', port=4567)
+    assert classify(_channel(plain_peer={'refused': True, 'detail': 'closed'}, **gc))['status'] == GREEN
+    bad = classify(_channel(plain_peer={'refused': False, 'detail': 'the node sent 80 bytes of plaintext gcomm'}, **gc))
+    assert bad['status'] == RED and 'a peer without TLS is accepted' in bad['findings'][0]
+    ok = classify(_channel(plain_peer={'refused': False, 'detail': 'x'}, **gc), accepted_risks=['plaintext_peers'])
+    assert ok['status'] == AMBER and 'accepted opt-out plaintext_peers' in ok['findings'][0]
+    assert classify(_channel(plain_peer={'refused': None, 'error': 'x'}, **gc))['status'] == AMBER
+
+
+# ---------------------------------------------------------------- issue 28 row 12: the probe account
+
+def test_probe_account_statements():
+    create = attacker_probes.probe_account_sql('pxc', 'create', 'Abc123')
+    assert create == ("CREATE USER IF NOT EXISTS 'clustersec_probe'@'%' IDENTIFIED WITH caching_sha2_password BY "
+                      "'Abc123' PASSWORD EXPIRE ACCOUNT UNLOCK;\nALTER USER 'clustersec_probe'@'%' IDENTIFIED WITH "
+                      "caching_sha2_password BY 'Abc123' PASSWORD EXPIRE ACCOUNT UNLOCK;")
+    assert attacker_probes.probe_account_sql('mariadb', 'create', 'Abc123') == (
+        "CREATE USER IF NOT EXISTS 'clustersec_probe'@'%' IDENTIFIED BY 'Abc123' ACCOUNT LOCK;\n"
+        "ALTER USER 'clustersec_probe'@'%' IDENTIFIED BY 'Abc123' ACCOUNT LOCK;")
+    for flavor in ('mariadb', 'pxc'):
+        assert attacker_probes.probe_account_sql(flavor, 'drop') == "DROP USER IF EXISTS 'clustersec_probe'@'%';"
+
+
+@pytest.mark.parametrize('args', [('pxc', 'create', "x'; DROP DATABASE mysql; --"), ('pxc', 'create', 'a\\b'),
+                                  ('pxc', 'create', ''), ('pxc', 'create', 'a\nb'), ('ndb', 'create', 'pw'),
+                                  ('pxc', 'lock', 'pw')])
+def test_probe_account_statements_refuse_what_would_need_escaping(args):
+    with pytest.raises(ValueError):
+        attacker_probes.probe_account_sql(*args)
+
+
+def test_verify_encryption_makes_and_drops_the_probe_account_inside_the_block():
+    """The account is made inside the block whose always section drops it (before: made before the block, only
+    locked again, never dropped), and the statements come from probe_account_sql (no mysql_native_password)."""
+    import os
+    import yaml
+    root = os.path.join(os.path.dirname(os.path.abspath(__file__)), '..', '..', '..', '..')
+    with open(os.path.join(root, 'playbooks', 'verify_encryption.yml')) as f:
+        play = yaml.safe_load(f)[0]
+    text = yaml.safe_dump(play)
+    assert 'mysql_native_password' not in text
+    outside = [t for t in play['tasks'] if 'block' not in t]
+    assert not any('CREATE USER' in str(t) or 'probe_account_sql' in str(t) for t in outside)
+    block = next(t for t in play['tasks'] if 'block' in t)
+    assert "probe_account_sql('create'" in str(block['block'][0])
+    drops = [t for t in block['always'] if "probe_account_sql('drop')" in str(t)]
+    assert len(drops) == 1 and drops[0]['when'] == 'verify_encryption_create_probe_user | bool'
+    assert not any('ACCOUNT LOCK' in str(t) for t in block['always'])

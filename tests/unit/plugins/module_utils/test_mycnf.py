@@ -24,8 +24,12 @@ def test_format_value(value, out):
 def test_format_value_refuses_what_my_cnf_cannot_hold():
     with pytest.raises(ValueError, match='double quote'):
         mycnf.format_value('a"b')
-    with pytest.raises(ValueError, match='newline'):
+    with pytest.raises(ValueError, match='line break'):
         mycnf.format_value('a\nb')
+    # issue 28 row 9: a carriage return is a line break too
+    with pytest.raises(ValueError, match='line break'):
+        mycnf.format_value('500\r[sst]')
+    assert mycnf.format_value('500') == '500'
 
 
 def test_parse_cnf_sections_quotes_comments_and_bare_options():

@@ -121,6 +121,20 @@ def test_overrides_must_be_dicts(pxc_settings):
     assert 'pxc_config_overrides.mysqld must be a dict' in S.problems(pxc_settings(overrides={'mysqld': 'x'}))[0]
 
 
+@pytest.mark.parametrize('overrides', [
+    {'mysqld': {'max_connections': '500\n[sst]\nencrypt = 0'}},
+    {'mysqld': {'max_connections': '500\r[sst]'}},
+    {'mysqld': {'max_connections\n[sst]\nencrypt': '0'}},
+    {'mysqld]\n[sst': {'encrypt': '0'}},
+])
+def test_overrides_with_a_line_break_are_refused(pxc_settings, overrides):
+    # issue 28 row 9: a line break in a section, key or value would write a line of its own into the drop-in
+    out = S.problems(pxc_settings(overrides=overrides))
+    assert any('line break' in p for p in out), out
+    # control: the same override on one line passes
+    assert S.problems(pxc_settings(overrides={'mysqld': {'max_connections': '500'}})) == []
+
+
 def test_manual_mode_needs_paths_of_encrypted_channels(pxc_settings):
     out = S.problems(pxc_settings(mode='manual', sst_key='', gcomm_cert='', tls_ca=''))
     assert any('[sst] ssl-key is empty' in p for p in out)
