@@ -11,6 +11,7 @@ file key (what `openssl enc -aes-256-cbc -md sha1 -pass ...` writes; MariaDB's p
 from __future__ import (absolute_import, division, print_function)
 __metaclass__ = type
 
+import datetime
 import hashlib
 import os
 import re
@@ -27,6 +28,9 @@ except ImportError as exc:  # pragma: no cover - reported by the module
 MAGIC = b'Salted__'
 KEY_HEX_LENGTHS = (32, 48, 64)
 MAX_KEY_ID = 2 ** 32 - 1
+# Earlier key files, kept beside the current one: a retired key still decrypts backups made while it was in use, and
+# the key_guard pre-flight knows a node's key file from them (a run that stopped before reaching every node).
+ARCHIVE = 'retired'
 _LINE = re.compile(r'^\s*(\d+)\s*;\s*([0-9a-fA-F]+)\s*$')
 
 
@@ -138,7 +142,8 @@ def ensure(directory, want_ids, retire_ids, key_bits, check_mode, write_atomic, 
     """Make or update <directory>/keys.enc and <directory>/filekey; return a result dict without key material.
 
     An existing file key is kept (every node must read the keys with it); keys.enc is rewritten only when ids are
-    added or removed, atomically with mode 0600.
+    added or removed, atomically with mode 0600, after its previous version is copied to the archive (retired keys
+    are never destroyed: older backups need them).
     """
     keyfile, filekey = os.path.join(directory, 'keys.enc'), os.path.join(directory, 'filekey')
     if not os.path.isdir(directory):
@@ -151,9 +156,35 @@ def ensure(directory, want_ids, retire_ids, key_bits, check_mode, write_atomic, 
     existing = parse(decrypt(open(keyfile, 'rb').read(), secret)) if have_file else {}
     keys, added, removed = plan(existing, want_ids, retire_ids, key_bits, random_bytes)
     changed = not have_key or bool(added or removed)
+    archived = None
     if changed and not check_mode:
         if not have_key:
             write_atomic(filekey, secret + b'\n', 0o600)
+        if have_file:
+            archived = archive(directory, write_atomic)
         write_atomic(keyfile, encrypt(render(keys).encode(), secret), 0o600)
+    elif changed and have_file:
+        archived = os.path.join(directory, ARCHIVE, 'keys.enc.' + _stamp())
     return dict(changed=changed, key_ids=sorted(keys), added=added, removed=removed, fingerprint=fingerprint(keys),
-                keyfile=keyfile, filekey=filekey)
+                keyfile=keyfile, filekey=filekey, archived=archived)
+
+
+def _stamp(now=None):
+    return (now or datetime.datetime.now(datetime.timezone.utc)).strftime('%Y%m%dT%H%M%SZ')
+
+
+def archive(directory, write_atomic, now=None):
+    """Copy <directory>/keys.enc to <directory>/retired/keys.enc.<UTC stamp> (directory 0700, file 0600) before it is
+    rewritten; it stays encrypted with the same file key. Returns the copy's path. Never overwrites an earlier copy."""
+    target_dir = os.path.join(directory, ARCHIVE)
+    if not os.path.isdir(target_dir):
+        os.mkdir(target_dir, 0o700)
+    with open(os.path.join(directory, 'keys.enc'), 'rb') as handle:
+        data = handle.read()
+    base = os.path.join(target_dir, 'keys.enc.' + _stamp(now))
+    path, n = base, 0
+    while os.path.exists(path):
+        n += 1
+        path = '%s.%d' % (base, n)
+    write_atomic(path, data, 0o600)
+    return path

@@ -17,6 +17,9 @@ description:
   - Adds the key ids of O(key_ids) that are missing (key id 1 always exists), removes those of O(retire_ids), and
     never changes an existing key, since data on disk is encrypted with it.
   - An existing C(keys.enc) without its C(filekey) is refused, as is a file key that does not decrypt it.
+  - Before C(keys.enc) is rewritten, its previous version is copied to O(path)/retired/keys.enc.<UTC stamp> (mode
+    0600, encrypted with the same file key): a retired key is never destroyed, since backups made while it was in use
+    need it, and M(clustersec.mysql.key_guard) recognises a node still holding an earlier version.
   - Key material is never returned; RV(fingerprint) is equal for equal key sets and reveals no key.
 author: clustersec.mysql developers (@clustersec)
 requirements:
@@ -99,6 +102,11 @@ filekey:
   returned: success
   type: str
   sample: /home/ops/inventory/pki/at-rest/filekey
+archived:
+  description: Where the previous key file was (in check mode, would be) copied before the rewrite; null when none was.
+  returned: success
+  type: str
+  sample: /home/ops/inventory/pki/at-rest/retired/keys.enc.20250301T101500Z
 '''
 
 from ansible.module_utils.basic import AnsibleModule, missing_required_lib
