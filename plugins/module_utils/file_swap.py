@@ -1,16 +1,19 @@
 # -*- coding: utf-8 -*-
 # GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
 """Put prepared files in place: only where the content differs, each by one atomic rename, with its mode and owner
-set before the rename so no reader sees a half-written or wrongly owned file."""
+set before the rename so no reader sees a half-written or wrongly owned file. Every write, owner and mode goes
+through module_utils/safe_files.py: by descriptor, never following a symlink at the destination, and refused in a
+directory another account could change (unless that account owns the directory and is to own the file: then that
+account writes it)."""
 
 from __future__ import (absolute_import, division, print_function)
 __metaclass__ = type
 
 import base64
-import grp
 import os
-import pwd
-import tempfile
+import stat
+
+from ansible_collections.clustersec.mysql.plugins.module_utils import safe_files
 
 
 # The file set argument spec of node_files and galera_node_state (doc fragment clustersec.mysql.file_set).
@@ -49,7 +52,7 @@ def _diff(entry):
     if entry.get('secret'):
         old = new = '(secret)\n'
     else:
-        old = (_read(entry['dest']) or b'').decode('utf-8', 'replace')
+        old = (safe_files.read_file(entry['dest']) or b'').decode('utf-8', 'replace')
         new = wanted(entry).decode('utf-8', 'replace')
     return dict(before_header=entry['dest'], after_header=entry['dest'], before=old, after=new)
 
@@ -64,12 +67,12 @@ def apply(directories, files, check_mode=False, want_diff=False):
         if not os.path.isdir(directory['path']):
             written.append(directory['path'])
             if not check_mode:
-                os.makedirs(directory['path'], int(str(directory.get('mode') or '0755'), 8))
-                set_attributes(entry)
+                uid, gid = _ids(directory.get('owner'), directory.get('group'))
+                safe_files.make_directory(directory['path'], int(str(directory.get('mode') or '0755'), 8), uid, gid)
         elif attributes_off(entry):
             fixed.append(directory['path'])
             if not check_mode:
-                set_attributes(entry)
+                set_attributes(entry, directory=True)
     for entry in files:
         if pending([entry]):
             written.append(entry['dest'])
@@ -110,15 +113,17 @@ def wanted(entry):
 
 def pending(files):
     """The entries of files whose dest differs from what they should hold."""
-    return [entry for entry in files if _read(entry['dest']) != wanted(entry)]
+    return [entry for entry in files if safe_files.read_file(entry['dest']) != wanted(entry)]
 
 
 def attributes_off(entry):
     """What of mode, owner and group of an existing dest differs from entry (names; empty when all match)."""
     try:
-        st = os.stat(entry['dest'])
+        st = os.lstat(entry['dest'])
     except OSError:
         return ['missing']
+    if stat.S_ISLNK(st.st_mode):
+        return ['symlink']
     out = []
     if entry.get('mode') is not None and (st.st_mode & 0o7777) != int(str(entry['mode']), 8):
         out.append('mode')
@@ -130,40 +135,23 @@ def attributes_off(entry):
     return out
 
 
-def set_attributes(entry):
-    """Mode, owner and group of dest as entry says, without rewriting its content."""
+def set_attributes(entry, directory=False):
+    """Mode, owner and group of dest as entry says, without rewriting its content (by descriptor)."""
     uid, gid = _ids(entry.get('owner'), entry.get('group'))
-    if entry.get('mode') is not None:
-        os.chmod(entry['dest'], int(str(entry['mode']), 8))
-    if uid != -1 or gid != -1:
-        os.chown(entry['dest'], uid, gid)
+    mode = int(str(entry['mode']), 8) if entry.get('mode') is not None else None
+    safe_files.set_attributes(entry['dest'], mode, uid, gid, directory=directory)
 
 
 def _ids(owner, group):
-    uid = pwd.getpwnam(owner).pw_uid if owner else -1
-    gid = grp.getgrnam(group).gr_gid if group else -1
-    return uid, gid
+    return safe_files.ids(owner, group)
 
 
 def install(entry):
-    """Put what entry should hold over entry['dest'] atomically with its mode (octal string), owner and group; a
-    missing parent directory is made root-only."""
+    """Put what entry should hold over entry['dest'] atomically with its mode (octal string), owner and group
+    (safe_files.put); a missing parent directory is made root-only."""
     data = wanted(entry)
     uid, gid = _ids(entry.get('owner'), entry.get('group'))
     parent = os.path.dirname(entry['dest']) or '.'
     if not os.path.isdir(parent):
         os.makedirs(parent, 0o700)
-    fd, tmp = tempfile.mkstemp(dir=parent, prefix='.clustersec-swap-')
-    try:
-        with os.fdopen(fd, 'wb') as handle:
-            handle.write(data)
-            handle.flush()
-            os.fsync(handle.fileno())
-        os.chmod(tmp, int(str(entry.get('mode', '0600')), 8))
-        if uid != -1 or gid != -1:
-            os.chown(tmp, uid, gid)
-        os.rename(tmp, entry['dest'])
-    except BaseException:
-        if os.path.exists(tmp):
-            os.unlink(tmp)
-        raise
+    safe_files.put(entry['dest'], data, int(str(entry.get('mode', '0600')), 8), uid, gid)

@@ -17,7 +17,9 @@ description:
     way, and the validity of the certificates of O(certificates).
   - With O(wsrep_recover), on a node whose server does not run, also runs the server binary with C(--wsrep-recover)
     (InnoDB recovery, no connection to the cluster) to learn the committed position that C(grastate.dat) lost in a
-    crash (seqno -1). With O(safe_to_bootstrap), writes C(safe_to_bootstrap) 1 into C(grastate.dat), as galera
+    crash (seqno -1). The server logs to its standard error (C(--disable-log-error)), a file opened by the module in
+    a private directory (mode 0700) that no other local account can append to, and the position is read from there
+    only. With O(safe_to_bootstrap), writes C(safe_to_bootstrap) 1 into C(grastate.dat), as galera
     requires of the node a new cluster is bootstrapped from. Nothing else is changed.
 author: clustersec.mysql developers (@clustersec)
 extends_documentation_fragment:
@@ -69,7 +71,10 @@ options:
     type: str
     default: mariadbd
   user:
-    description: Operating system user the server runs as (O(wsrep_recover)).
+    description:
+      - Operating system user the server runs as (O(wsrep_recover)), who owns the data directory.
+      - O(safe_to_bootstrap) rewrites C(grastate.dat) by a process running as this user, so that root opens no path
+        in the data directory.
     type: str
     default: mysql
   safe_to_bootstrap:
@@ -143,11 +148,11 @@ import datetime
 import os
 import shlex
 import socket
-import tempfile
 import time
 
 from ansible.module_utils.basic import AnsibleModule
 from ansible_collections.clustersec.mysql.plugins.module_utils import galera_recovery as gr
+from ansible_collections.clustersec.mysql.plugins.module_utils import safe_files
 from ansible_collections.clustersec.mysql.plugins.module_utils.x509 import key_spec, not_after, parse_pem_certs
 
 
@@ -181,21 +186,24 @@ def _wsrep_recover(module, binary, user):
     path = module.get_bin_path(binary, opt_dirs=['/usr/sbin', '/usr/libexec'])
     if path is None:
         module.fail_json(msg='%s not found: cannot run --wsrep-recover' % binary)
-    fd, log = tempfile.mkstemp(prefix='wsrep_recover.')
-    os.close(fd)
-    try:
-        os.chmod(log, 0o666)
-        started = time.monotonic()
-        rc, out, err = module.run_command([path, '--user=%s' % user, '--wsrep-recover', '--log-error=%s' % log])
-        with open(log) as fh:
-            text = fh.read()
-    finally:
-        os.unlink(log)
-    found = gr.parse_recovered(text + out + err)
+    started = time.monotonic()
+    # --disable-log-error: the server logs to its standard error, a file opened here in a private 0700 directory,
+    # so no other local account can append a "Recovered position" line (the last one would win) or read the log.
+    rc, out, text = safe_files.run_logged([path, '--user=%s' % user, '--wsrep-recover', '--disable-log-error'],
+                                          prefix='clustersec-wsrep-recover.')
+    found = gr.parse_recovered(text)
     if found is None:
         module.fail_json(msg='%s --wsrep-recover printed no position (exit code %d): %s'
-                         % (binary, rc, (text + err).strip()[-1500:]))
+                         % (binary, rc, (text + out).strip()[-1500:]))
     return dict(uuid=found[0], seqno=found[1], seconds=round(time.monotonic() - started, 3))
+
+
+def write_safe_to_bootstrap(path, text, user):
+    """Rewrite grastate.dat (path, its current text) with safe_to_bootstrap 1, as user, who owns the data
+    directory: root never opens a path there (a symlink planted at the temporary name would make root write, and
+    give the server user, any file). Mode and group are kept."""
+    st = os.lstat(path)
+    safe_files.write_as(user, path, gr.set_safe_to_bootstrap(text).encode('utf-8'), st.st_mode & 0o7777, st.st_gid)
 
 
 def main():
@@ -215,10 +223,9 @@ def main():
         supports_check_mode=True)
     p = module.params
     grastate_path = os.path.join(p['datadir'], 'grastate.dat')
-    text = None
-    if os.path.exists(grastate_path):
-        with open(grastate_path) as fh:
-            text = fh.read()
+    # Not following a symlink the server user may have put there.
+    raw = safe_files.read_file(grastate_path)
+    text = None if raw is None else raw.decode('utf-8', 'replace')
     result = dict(changed=False, running=p['running'], grastate=gr.parse_grastate(text), recovered={}, status={},
                   cluster_address='', known_addresses={}, address_sources={},
                   certificates=_certificates(p['certificates'], datetime.datetime.now(datetime.timezone.utc)),
@@ -255,13 +262,10 @@ def main():
             module.fail_json(msg='%s is missing: this node holds no state to bootstrap from' % grastate_path, **result)
         result['changed'] = True
         if not module.check_mode:
-            tmp = grastate_path + '.clustersec'
-            st = os.stat(grastate_path)
-            with open(tmp, 'w') as fh:
-                fh.write(gr.set_safe_to_bootstrap(text))
-            os.chown(tmp, st.st_uid, st.st_gid)
-            os.chmod(tmp, st.st_mode & 0o7777)
-            os.rename(tmp, grastate_path)
+            try:
+                write_safe_to_bootstrap(grastate_path, text, p['user'])
+            except OSError as exc:
+                module.fail_json(msg='cannot write %s: %s' % (grastate_path, exc), **result)
     module.exit_json(**result)
 
 

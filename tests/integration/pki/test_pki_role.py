@@ -147,7 +147,7 @@ def test_at_rest_keys_made_once_the_same_on_every_node_and_never_changed(tmp_pat
     assert rc == 0, out[-3000:]
     remote = [tmp_path / 'remote' / h / 'at-rest' for h in ('db1', 'db2')]
     for d in remote:
-        assert oct(os.stat(d).st_mode & 0o777) == '0o500'
+        assert oct(os.stat(d).st_mode & 0o777) == '0o750' and os.stat(d).st_uid == 0  # root's (issue 28)
         for f in ('keys.enc', 'filekey'):
             assert oct(os.stat(d / f).st_mode & 0o777) == '0o400', (d, f)
     assert (remote[0] / 'keys.enc').read_bytes() == (remote[1] / 'keys.enc').read_bytes()
