@@ -10,6 +10,7 @@ and the value, and without the library. Plain functions so they are unit-testabl
 from __future__ import (absolute_import, division, print_function)
 __metaclass__ = type
 
+import hashlib
 import ipaddress
 import re
 
@@ -103,6 +104,36 @@ def normalise_nodes(nodes, extra_sans=(), cn_suffixes=('',)):
                 ips.append(parsed)
         out.append({'name': name, 'common_name': cn, 'dns': dns, 'ips': ips})
     return out
+
+
+def client_common_name(cn):
+    """CN of a node's client certificate: '<cn>-client', or where that exceeds the 64-character CN limit (a long
+    FQDN) its first label cut short with 8 hex digits of the name's SHA-256, '-client' after: unique per name and
+    within the limit. The certificate's SAN then carries the whole name (client_subject)."""
+    full = '%s-client' % cn
+    if len(full) <= MAX_CN:
+        return full
+    tag = hashlib.sha256(cn.encode('utf-8')).hexdigest()[:8]
+    return '%s-%s-client' % (cn.split('.')[0][:MAX_CN - len('--client') - len(tag)], tag)
+
+
+def client_subject(cn):
+    """The client certificate's subject for a node of CN cn: no SANs while the CN carries the name, the name as SAN
+    where client_common_name had to shorten it."""
+    short = client_common_name(cn)
+    if short == '%s-client' % cn:
+        return {'common_name': short, 'dns': [], 'ips': []}
+    kind, value = classify_san(cn)
+    return {'common_name': short, 'dns': [value] if kind == 'dns' else [], 'ips': [value] if kind == 'ip' else []}
+
+
+def names_missing(names, node, extra_sans=()):
+    """The names of names (what peers use to reach the node) that a certificate issued for node ({'name',
+    'common_name', 'dns', 'ips'}) with extra_sans would not carry in its CN or SANs; compared as x509_check does
+    (lower case), so --check can say it without issuing anything."""
+    planned = normalise_nodes([node], extra_sans)[0]
+    covered = set(planned['dns']) | set(str(i) for i in planned['ips']) | set([str(planned['common_name']).lower()])
+    return [name for name in names or () if name and str(name).lower() not in covered]
 
 
 def wanted_spec(key_type, key_size=None, curve=None):

@@ -94,7 +94,10 @@ options:
     elements: str
     default: []
   client_certs:
-    description: Also issue a client certificate per node (CN C(<common_name>-client)).
+    description:
+      - Also issue a client certificate per node (CN C(<common_name>-client)).
+      - Where that CN would exceed the 64 characters X.509 allows (a long FQDN), the CN is the name's first label
+        cut short, 8 hex digits of the name's SHA-256 and C(-client), and the whole name is the certificate's SAN.
     type: bool
     default: true
   valid_days:
@@ -176,7 +179,8 @@ from ansible.module_utils.basic import AnsibleModule, missing_required_lib
 
 from ansible_collections.clustersec.mysql.plugins.module_utils import x509 as X
 from ansible_collections.clustersec.mysql.plugins.module_utils.x509_checks import ca_usable, facts, reissue_reasons
-from ansible_collections.clustersec.mysql.plugins.module_utils.x509_input import X509Error, normalise_nodes, validate_days, validate_key_spec, wanted_spec
+from ansible_collections.clustersec.mysql.plugins.module_utils.x509_input import (
+    X509Error, client_common_name, client_subject, normalise_nodes, validate_days, validate_key_spec, wanted_spec)
 
 
 # SHA-256 of every key file this module wrote under dest_dir: a key still byte-for-byte as written is loaded without
@@ -228,18 +232,19 @@ def plan(p):
     ca_cns = set([X.common_name(ca_cert.subject), X.common_name(client_ca_cert.subject)])
     for node in p['nodes']:
         cn = node.get('common_name') or node['name']
-        for candidate in (cn, cn + '-client') if p['client_certs'] else (cn,):
+        for candidate in (cn, client_common_name(cn)) if p['client_certs'] else (cn,):
             if candidate in ca_cns:
                 raise X509Error("nodes[%s]: certificate CN '%s' equals the CA's CN; peers would fail validation"
                                 % (node['name'], candidate))
-    nodes = normalise_nodes(p['nodes'], p['extra_sans'], ('', '-client') if p['client_certs'] else ('',))
+    # The client CN is made to fit (client_common_name), so only the node's own CN is held to the limit.
+    nodes = normalise_nodes(p['nodes'], p['extra_sans'])
     spec = wanted_spec(p['key_type'], p['key_size'], p['curve'])
     work = []
     known = _manifest(p['dest_dir'])
     for node in nodes:
         kinds = [('server', node)]
         if p['client_certs']:
-            kinds.append(('client', {'common_name': node['common_name'] + '-client', 'dns': [], 'ips': []}))
+            kinds.append(('client', client_subject(node['common_name'])))
         for kind, subject in kinds:
             base = os.path.join(p['dest_dir'], node['name'])
             cert_path = os.path.join(base, '%s-cert.pem' % kind)

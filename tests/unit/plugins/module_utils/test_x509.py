@@ -260,7 +260,7 @@ def test_client_cn_equal_to_a_ca_cn_refused(pki):
     ({'name': 'db 1', 'common_name': 'db1'}, 'names a directory'),
     ({'name': '*.db.example.com'}, 'names a directory'),
     ({'name': '..'}, 'names a directory'),
-    ({'name': 'n' * 60}, "'%s-client' has 67 characters" % ('n' * 60)),
+    ({'name': 'db9', 'common_name': 'n' * 65}, "CN '%s' has 65 characters" % ('n' * 65)),
 ])
 def test_bad_node_input_refused_before_any_file(pki, node, message):
     p = node_params(pki, nodes=[dict({'dns': [], 'ips': []}, **node)])
@@ -277,6 +277,32 @@ def test_empty_node_list_refused(pki):
 def test_sixty_character_name_without_client_certificate_is_fine(pki):
     result = issue(node_params(pki, nodes=[{'name': 'n' * 60, 'dns': [], 'ips': []}], client_certs=False))
     assert result['n' * 60]['changed']
+
+
+def test_sixty_character_fqdn_gets_a_client_certificate_with_a_short_cn_and_the_name_as_san(pki):
+    """Issue 28 row 15: '<name>-client' of a 60-character FQDN exceeds the 64-character CN limit; the old code
+    refused the whole call. The CN is shortened (unique per name), the SAN carries the whole name."""
+    fqdn = 'db1.' + 'a' * 40 + '.example.internal'
+    assert len(fqdn) == 61 and len(fqdn + '-client') > 64
+    other = 'db1.' + 'b' * 40 + '.example.internal'
+    result = issue(node_params(pki, nodes=[{'name': fqdn, 'dns': [], 'ips': []}, {'name': other, 'dns': [], 'ips': []}]))
+    cert = X.load_cert('c', result[fqdn]['client']['cert_path'])
+    cn = X.common_name(cert.subject)
+    assert len(cn) <= 64 and cn.startswith('db1-') and cn.endswith('-client'), cn
+    assert cn != X.common_name(X.load_cert('c', result[other]['client']['cert_path']).subject)
+    text = openssl('x509', '-in', result[fqdn]['client']['cert_path'], '-noout', '-ext', 'subjectAltName').stdout
+    assert 'DNS:' + fqdn in text, text
+    assert openssl('verify', '-CAfile', str(pki / 'ca.pem'), result[fqdn]['client']['cert_path']).returncode == 0
+    # a second run keeps them (the shortened subject is what the plan expects)
+    assert not issue(node_params(pki, nodes=[{'name': fqdn, 'dns': [], 'ips': []}, {'name': other, 'dns': [], 'ips': []}]))[fqdn]['changed']
+
+
+def test_short_names_keep_their_client_cn_and_no_san(pki):
+    """Control: a name that fits keeps '<name>-client' and no SAN, so existing client certificates are not reissued."""
+    result = issue(node_params(pki, nodes=[{'name': 'db1', 'dns': [], 'ips': []}]))
+    cert = X.load_cert('c', result['db1']['client']['cert_path'])
+    assert X.common_name(cert.subject) == 'db1-client'
+    assert 'DNS:' not in openssl('x509', '-in', result['db1']['client']['cert_path'], '-noout', '-ext', 'subjectAltName').stdout
 
 
 def test_a_certificate_that_would_outlive_its_ca_is_refused_before_anything_is_written(tmp_path):
