@@ -65,7 +65,9 @@ def junit_counts(path):
 SETUP_SCRIPTS = ("setup-host.sh", "setup-venv.sh", "build-image.sh",
                  # Real NDB 9.7 programs from Debian's mysql-source, cached outside the clone (issue 27); built here,
                  # before any cluster runs: a compiler beside a Galera cluster starves it.
-                 "build-ndb.sh")
+                 "build-ndb.sh",
+                 # The real MySQL 9.7 server image of tests/integration/pxc_real (podman image, cached by its tag).
+                 "build-mysql-root.sh")
 
 
 def stage_setup():

@@ -218,7 +218,8 @@ def _login_once(host, port, user, password, ctx, timeout):
             sock.sendall(ssl_request_packet(info['capabilities']))
             conn = ctx.wrap_socket(sock, server_hostname=None)
             seq = 2
-        conn.sendall(handshake_response_packet(info['capabilities'], user, password, info['nonce'], seq, ctx is not None))
+        conn.sendall(handshake_response_packet(info['capabilities'], user, password, info['nonce'], seq, ctx is not None,
+                                               info.get('plugin')))
         seq_in, answer = read_mysql_packet(conn)
         # An account of another plugin than the greeting's gets an AuthSwitchRequest; caching_sha2_password (MySQL 8
         # and 9, PXC: mysql_native_password is gone or off there) then says whether its cache let the scramble pass.

@@ -124,18 +124,22 @@ def packet(payload, sequence_id):
     return struct.pack('<I', len(payload))[:3] + bytes([sequence_id & 0xff]) + payload
 
 
-def handshake_response_packet(capabilities, user, password, nonce, sequence_id, tls):
-    """HandshakeResponse41 logging in with mysql_native_password."""
+def handshake_response_packet(capabilities, user, password, nonce, sequence_id, tls, plugin=None):
+    """HandshakeResponse41 logging in with the greeting's plugin when it is caching_sha2_password, else with
+    mysql_native_password. MySQL 9.7 has no mysql_native_password and answers a response naming it with 1251
+    (ER_NOT_SUPPORTED_AUTH_MODE), not with an AuthSwitchRequest (measured on 9.7.4, issue 27)."""
     flags = CLIENT_PROTOCOL_41 | CLIENT_SECURE_CONNECTION | CLIENT_LONG_PASSWORD | CLIENT_PLUGIN_AUTH
     flags &= capabilities
     flags |= CLIENT_PROTOCOL_41 | CLIENT_SECURE_CONNECTION
     if tls:
         flags |= CLIENT_SSL
-    auth = native_password_scramble(password, nonce)
+    if plugin != 'caching_sha2_password' or not flags & CLIENT_PLUGIN_AUTH:
+        plugin = 'mysql_native_password'
+    auth = auth_response(plugin, password, nonce)
     body = struct.pack('<IIB', flags, 16 * 1024 * 1024, 33) + b'\x00' * 23
     body += user.encode('utf-8') + b'\x00' + bytes([len(auth)]) + auth
     if flags & CLIENT_PLUGIN_AUTH:
-        body += b'mysql_native_password\x00'
+        body += plugin.encode('ascii') + b'\x00'
     return struct.pack('<I', len(body))[:3] + bytes([sequence_id]) + body
 
 
@@ -170,8 +174,10 @@ def login_outcome(packet):
 
 
 def ssl_request_packet(capabilities, sequence_id=1):
-    """The SSLRequest packet a client sends to upgrade the connection to TLS."""
-    flags = CLIENT_SSL | CLIENT_PROTOCOL_41 | CLIENT_SECURE_CONNECTION | CLIENT_LONG_PASSWORD
+    """The SSLRequest packet a client sends to upgrade the connection to TLS. Its flags must already hold
+    CLIENT_PLUGIN_AUTH: MySQL 9.7 keeps the SSLRequest's capabilities and, without it, answers the login after the
+    handshake with 1251 (ER_NOT_SUPPORTED_AUTH_MODE) (measured on 9.7.4, issue 27)."""
+    flags = CLIENT_SSL | CLIENT_PROTOCOL_41 | CLIENT_SECURE_CONNECTION | CLIENT_LONG_PASSWORD | CLIENT_PLUGIN_AUTH
     flags &= capabilities | CLIENT_SSL
     body = struct.pack('<IIB', flags, 16 * 1024 * 1024, 33) + b'\x00' * 23
     return struct.pack('<I', len(body))[:3] + bytes([sequence_id]) + body

@@ -159,8 +159,9 @@ TOKEN = re.compile(r"'(?:[^'\\]|\\.|'')*'|\"(?:[^\"\\]|\\.|\"\")*\"|`(?:[^`]|``)
 class Accounts:
     """mysql.user as far as the connection phase needs it; CREATE USER without a method uses the default plugin."""
 
-    def __init__(self, default_plugin):
+    def __init__(self, default_plugin, plugins=PLUGINS):
         self.default_plugin = default_plugin
+        self.plugins = tuple(plugins)  # the authentication plugins the server has loaded (per version)
         self.users = {}      # (user, host) -> {"plugin", "hash", "locked", "expired"}
         self.sha2_cache = set()
         self.lock = threading.Lock()
@@ -191,7 +192,7 @@ class Accounts:
             if tokens[:1] != [","]:
                 break
             tokens = tokens[1:]
-        spec = self._clauses(tokens) if verb != "DROP USER" else {}
+        spec = self._clauses(tokens, self.plugins) if verb != "DROP USER" else {}
         if spec is None or (verb == "DROP USER" and tokens):
             raise SqlError("ERROR 1064 (42000): You have an error in your SQL syntax near the account clauses of %s "
                            "(the PXC stand-in parses IDENTIFIED [WITH plugin] BY '...', ACCOUNT LOCK|UNLOCK, "
@@ -224,14 +225,14 @@ class Accounts:
         return True
 
     @staticmethod
-    def _clauses(tokens):
+    def _clauses(tokens, plugins=PLUGINS):
         spec, i, up = {}, 0, [t.upper() for t in tokens]
         while i < len(tokens):
             if up[i] == "IDENTIFIED":
                 i += 1
                 if up[i:i + 1] == ["WITH"] and i + 1 < len(tokens):
                     plugin = unquote_sql(tokens[i + 1]).lower()
-                    if plugin not in PLUGINS:
+                    if plugin not in plugins:
                         raise SqlError("ERROR 1524 (HY000): Plugin '%s' is not loaded" % plugin)
                     spec["plugin"], i = plugin, i + 2
                 if up[i:i + 1] == ["BY"] and i + 1 < len(tokens) and tokens[i + 1][0] in "'\"":
@@ -409,7 +410,9 @@ class ClientPort:
             write_packet(sock, 0, greeting(node.version, next(self.ids), nonce, node.default_plugin, ctx is not None))
             seq, payload = read_packet(sock)
             caps = struct.unpack("<I", payload[:4])[0] if len(payload) >= 4 else 0
+            ssl_caps = None
             if caps & CLIENT_SSL and len(payload) == 32:
+                ssl_caps = caps
                 if ctx is None:
                     return write_packet(sock, seq + 1, err(1043, "08S01", "Bad handshake"))
                 try:
@@ -419,7 +422,7 @@ class ClientPort:
                 seq, payload = read_packet(conn)
             if len(payload) < 33:
                 return write_packet(conn, seq + 1, err(1043, "08S01", "Bad handshake"))
-            seq, answer = self.login(conn, seq, payload, conn is not sock, nonce, ip)
+            seq, answer = self.login(conn, seq, payload, conn is not sock, nonce, ip, ssl_caps)
             write_packet(conn, seq + 1, answer)
             if answer[:1] == b"\x00":
                 self.commands(conn)
@@ -429,10 +432,19 @@ class ClientPort:
             conn.close()
         return None
 
-    def login(self, conn, seq, payload, tls, nonce, ip):
+    def login(self, conn, seq, payload, tls, nonce, ip, ssl_caps=None):
         """acl_authenticate(): -> (sequence id of the last client packet, answer)."""
         node = self.node
         caps, user, reply, client_plugin = parse_response(payload)
+        if ssl_caps is not None and not ssl_caps & CLIENT_PLUGIN_AUTH:
+            # The server keeps the SSLRequest's capabilities: without CLIENT_PLUGIN_AUTH there the client counts as
+            # one of mysql_native_password (measured on 9.7.4: 1251 where that plugin is absent).
+            client_plugin = PLUGINS[0]
+        if (caps & CLIENT_PLUGIN_AUTH or ssl_caps is not None) and client_plugin not in node.accounts.plugins:
+            # MySQL 9.7 (no mysql_native_password): a response naming a plugin the server has not loaded gets
+            # ER_NOT_SUPPORTED_AUTH_MODE, not an AuthSwitchRequest (measured on 9.7.4, tests/integration/pxc_real).
+            return seq, err(1251, "08004", "Client does not support authentication protocol requested by server; "
+                                           "consider upgrading MySQL client")
         hosts = [ip] + (["localhost"] if ip.startswith("127.") or ip in ("::1", "::ffff:127.0.0.1") else [])
         host_or_ip = hosts[-1]
         name, account = node.accounts.find(user, hosts)

@@ -57,6 +57,7 @@ import signal
 import socket
 import socketserver
 import ssl
+import subprocess
 import sys
 import threading
 import time
@@ -73,7 +74,37 @@ LOOKUP = (("ssl_ca", "ca.pem"), ("ssl_cert", "server-cert.pem"), ("ssl_key", "se
 CLIENT_TLS_VARS = ("ssl_ca", "ssl_cert", "ssl_key", "ssl_cipher", "tls_version")
 TRUE = ("1", "on", "yes", "true")
 # A PXC 8.0 release with GCache encryption (8.0.31+), which the role checks before writing gcache.encryption.
-VERSION = "8.0.36-28.1-clustersec-standin"
+# PXC_STANDIN_VERSION picks another server's behaviour (PROFILES), e.g. 9.7.4 for the parity test against the real
+# MySQL 9.7.4 of tests/integration/pxc_real.
+VERSION = os.environ.get("PXC_STANDIN_VERSION", "8.0.36-28.1") + "-clustersec-standin"
+# What differs between the servers the stand-in speaks for, per release series. Sources: [measured 9.7] = Debian
+# sid's mysqld 9.7.4-2 on 2026-12-07 (tests/integration/pxc_real/test_mysql_server.py), [src 9.7] = its source,
+# [manual 8.4] = MySQL 8.4 Reference Manual / option changes for 8.4. What is neither measured nor documented for a
+# series keeps the 8.0 behaviour (marked "not measured").
+PROFILES = {
+    "8.0": {"native_password": True,            # built in and loaded [manual 8.0]
+            "default_auth_option": True,        # default_authentication_plugin exists [manual 8.0]
+            "cipher_names_only": False,         # OpenSSL aliases such as ECDHE+AESGCM are accepted [pxc 8.0 molecule]
+            "verify_own_cert": False},          # the reload does not check the server certificate against ssl_ca
+    "8.4": {"native_password": False,           # off unless mysql_native_password=ON [manual 8.4: 8.4.1.1]
+            "default_auth_option": False,       # removed in 8.4.0 [manual 8.4: optvar-changes-8-4]
+            "cipher_names_only": False,         # not measured
+            "verify_own_cert": False},          # not measured
+    "9.7": {"native_password": False,           # ERROR 1524, no option loads it [measured 9.7]
+            "default_auth_option": False,       # removed in 8.4.0
+            # every ':'-separated ssl_cipher entry must be one of the server's cipher NAMES, else ER_BLOCKED_CIPHER
+            # (MY-015104) and no start [measured 9.7; src 9.7: sql/ssl_init_callback.cc validate_ciphers()]
+            "cipher_names_only": True,
+            # the server certificate is verified against ssl_ca: a warning at start (ER_SERVER_CERT_VERIFY_FAILED),
+            # ALTER INSTANCE RELOAD TLS fails with 3888 "Invalid certificates" [measured 9.7; src 9.7:
+            # sql/ssl_acceptor_context_data.cc Ssl_acceptor_context_data()]
+            "verify_own_cert": True},
+}
+
+
+def profile(version):
+    series = ".".join(version.split("-")[0].split(".")[:2])
+    return PROFILES.get(series) or PROFILES["9.7" if series >= "9" else "8.4" if series >= "8.4" else "8.0"]
 # PXC's Debian packages: mysqld in /usr/sbin, where the server reads its global manifest mysqld.my; plugin_dir.
 MANIFEST_DIR = os.environ.get("PXC_STANDIN_MANIFEST_DIR", "/usr/sbin")
 PLUGIN_DIR = "/usr/lib/mysql/plugin"
@@ -205,8 +236,10 @@ class Node:
         self.current_tls = {}
         self.client_port_ctx = None
         self.require_secure_transport = truthy(opt("require_secure_transport"), False)
+        self.profile = profile(VERSION)
         self.default_plugin = opt("default_authentication_plugin", "caching_sha2_password").lower()
-        self.accounts = clientport.Accounts(self.default_plugin)
+        native = self.profile["native_password"] or truthy(opt("mysql_native_password"), False)
+        self.accounts = clientport.Accounts(self.default_plugin, clientport.PLUGINS if native else clientport.PLUGINS[1:])
         self.version = VERSION
         self.socket_path, self.state_dir = SOCKET, STATE_DIR
         self.seqno = 0
@@ -260,6 +293,11 @@ class Node:
         """Start: without a context the port runs without TLS. ALTER INSTANCE RELOAD TLS: a new context, or the old
         one and the error (TLS_channel::singleton_flush), or no TLS with NO ROLLBACK ON ERROR."""
         try:
+            if self.profile["verify_own_cert"] and not self.own_cert_verifies():
+                log("Warning", "Server certificate %s verification has failed. Check logs for more details"
+                    % self.client_tls["ssl_cert"])
+                if reload:
+                    raise clientport.TlsSetupError("Invalid certificates")
             ctx = self.client_tls_context()
         except clientport.TlsSetupError as exc:
             if reload and not no_rollback:
@@ -293,7 +331,10 @@ class Node:
         provider = self.options.get("wsrep_provider", "none")
         if provider != "none" and not os.path.exists(provider):
             raise Refused("[WSREP] wsrep_load(): can't open provider %s" % provider)
-        if self.default_plugin not in clientport.PLUGINS:
+        if not self.profile["default_auth_option"] and "default_authentication_plugin" in self.options:
+            raise Refused("[MY-000067] unknown variable 'default_authentication_plugin=%s'." % self.default_plugin)
+        self.check_ciphers("ssl_cipher", self.options.get("ssl_cipher"))
+        if self.default_plugin not in self.accounts.plugins:
             raise Refused("default_authentication_plugin '%s' is not simulated (the stand-in knows %s)"
                           % (self.default_plugin, ", ".join(clientport.PLUGINS)))
         self.bind_address()
@@ -306,6 +347,26 @@ class Node:
             raise Refused("[WSREP] It may not be safe to bootstrap the cluster from this node. It was not the last one "
                           "to leave the cluster and may not contain all the updates. To force cluster bootstrap with "
                           "this node, edit the grastate.dat file manually and set safe_to_bootstrap to 1.")
+
+    def check_ciphers(self, option, value):
+        """MySQL 9.7's validate_ciphers(): each entry not starting with '!' must be a substring of the server's
+        TLS 1.2 cipher list, or the server stops (PROFILES: cipher_names_only)."""
+        if not self.profile["cipher_names_only"] or not value:
+            return
+        blocked = [c for c in (e.replace(" ", "") for e in value.split(":")) if c and not c.startswith("!")
+                   and c not in clientport.DEFAULT_TLS12]
+        if blocked:
+            raise Refused("[MY-015104] Value for option '%s' contains cipher '%s' that is blocked. Please refer to "
+                          "the documentation for allowed ciphers." % (option, blocked[0]))
+
+    def own_cert_verifies(self):
+        """openssl verify of ssl_cert against ssl_ca (True when either is unset or openssl is missing)."""
+        v = self.client_tls
+        ca, cert = [self.path_in_datadir(v[o]) if v[o] else None for o in ("ssl_ca", "ssl_cert")]
+        if not ca or not cert or not shutil.which("openssl"):
+            return True
+        return subprocess.run(["openssl", "verify", "-CAfile", ca, cert], capture_output=True,
+                              check=False).returncode == 0
 
     def load_keyring(self):
         """The keyring component as the server loads it: the manifest names it, the component reads its
@@ -496,6 +557,12 @@ class Node:
             if (value or "").lower() not in TRUE + ("0", "off", "no", "false"):
                 raise SqlError("ERROR 1231 (42000): Variable '%s' can't be set to the value of '%s'" % (name, value))
             self.require_secure_transport = value.lower() in TRUE
+        elif name == "ssl_cipher" and self.profile["cipher_names_only"] and value:
+            try:
+                self.check_ciphers(name, value)
+            except Refused:
+                raise SqlError("ERROR 1231 (42000): Variable '%s' can't be set to the value of '%s'" % (name, value))
+            self.client_tls[name] = value
         elif name == "tls_version" and value and any(t.lower() not in ("tlsv1.2", "tlsv1.3") for t in value.split(",")):
             raise SqlError("ERROR 1231 (42000): Variable '%s' can't be set to the value of '%s'" % (name, value))
         else:
