@@ -10,6 +10,7 @@ unit-testable without Ansible.
 from __future__ import (absolute_import, division, print_function)
 __metaclass__ = type
 
+import base64
 import datetime
 import hashlib
 import os
@@ -61,9 +62,54 @@ def key_spec(key):
     return type(pub).__name__
 
 
-def key_pem(key, passphrase=None):
-    enc = serialization.BestAvailableEncryption(passphrase.encode()) if passphrase else serialization.NoEncryption()
-    return key.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, enc)
+# PBKDF2-HMAC-SHA256 rounds protecting a CA key with a passphrase (OWASP's 2023 figure); cryptography's
+# BestAvailableEncryption uses 2048 and offers no round count for PKCS#8, so the PBES2 structure is written here.
+KDF_ROUNDS = 600000
+_OID_PBES2 = b'\x06\x09\x2a\x86\x48\x86\xf7\x0d\x01\x05\x0d'
+_OID_PBKDF2 = b'\x06\x09\x2a\x86\x48\x86\xf7\x0d\x01\x05\x0c'
+_OID_HMAC_SHA256 = b'\x06\x08\x2a\x86\x48\x86\xf7\x0d\x02\x09'
+_OID_AES256_CBC = b'\x06\x09\x60\x86\x48\x01\x65\x03\x04\x01\x2a'
+
+
+def _der(tag, body):
+    n = len(body)
+    if n < 0x80:
+        length = bytes([n])
+    else:
+        raw = n.to_bytes((n.bit_length() + 7) // 8, 'big')
+        length = bytes([0x80 | len(raw)]) + raw
+    return bytes([tag]) + length + body
+
+
+def _der_int(value):
+    return _der(0x02, value.to_bytes(value.bit_length() // 8 + 1, 'big'))
+
+
+def pbes2_encrypt(der, passphrase, rounds=KDF_ROUNDS, salt=None, iv=None):
+    """A PKCS#8 key (DER) as PEM EncryptedPrivateKeyInfo: PBES2, PBKDF2-HMAC-SHA256 with rounds, AES-256-CBC
+    (RFC 8018), what `openssl pkcs8 -topk8 -v2 aes-256-cbc -v2prf hmacWithSHA256 -iter <rounds>` writes."""
+    from cryptography.hazmat.primitives import padding as sym_padding
+    from cryptography.hazmat.primitives.ciphers import Cipher, algorithms, modes
+    from cryptography.hazmat.primitives.kdf.pbkdf2 import PBKDF2HMAC
+    salt = salt or os.urandom(16)
+    iv = iv or os.urandom(16)
+    secret = PBKDF2HMAC(hashes.SHA256(), 32, salt, rounds).derive(passphrase)
+    padder = sym_padding.PKCS7(128).padder()
+    enc = Cipher(algorithms.AES(secret), modes.CBC(iv)).encryptor()
+    data = enc.update(padder.update(der) + padder.finalize()) + enc.finalize()
+    kdf = _der(0x30, _OID_PBKDF2 + _der(0x30, _der(0x04, salt) + _der_int(rounds) + _der(0x30, _OID_HMAC_SHA256 + b'\x05\x00')))
+    scheme = _der(0x30, _OID_AES256_CBC + _der(0x04, iv))
+    info = _der(0x30, _der(0x30, _OID_PBES2 + _der(0x30, kdf + scheme)) + _der(0x04, data))
+    body = base64.encodebytes(info).replace(b'\n', b'')
+    lines = [body[i:i + 64] for i in range(0, len(body), 64)]
+    return b'-----BEGIN ENCRYPTED PRIVATE KEY-----\n' + b'\n'.join(lines) + b'\n-----END ENCRYPTED PRIVATE KEY-----\n'
+
+
+def key_pem(key, passphrase=None, rounds=KDF_ROUNDS):
+    if not passphrase:
+        return key.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption())
+    der = key.private_bytes(serialization.Encoding.DER, serialization.PrivateFormat.PKCS8, serialization.NoEncryption())
+    return pbes2_encrypt(der, passphrase.encode(), rounds)
 
 
 def cert_pem(cert):
@@ -178,7 +224,8 @@ def create_ca(key, subject, valid_days):
             .serial_number(x509.random_serial_number())
             .not_valid_before(now - datetime.timedelta(minutes=5))
             .not_valid_after(now + datetime.timedelta(days=valid_days))
-            .add_extension(x509.BasicConstraints(ca=True, path_length=None), critical=True)
+            # pathLenConstraint 0: a certificate this CA signs can never sign another (a leaf key cannot mint more).
+            .add_extension(x509.BasicConstraints(ca=True, path_length=0), critical=True)
             .add_extension(x509.KeyUsage(digital_signature=True, content_commitment=False, key_encipherment=False,
                                          data_encipherment=False, key_agreement=False, key_cert_sign=True,
                                          crl_sign=True, encipher_only=False, decipher_only=False), critical=True)

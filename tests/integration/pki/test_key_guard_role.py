@@ -94,3 +94,25 @@ def test_a_new_key_id_archives_the_key_file_and_copies_the_nodes(tmp_path):
     assert open(str(tmp_path / 'pki' / 'at-rest' / 'retired' / archived), 'rb').read() == before['db1/at-rest/keys.enc']
     (dated,) = os.listdir(str(tmp_path / 'backup' / 'db2'))
     assert before['db2/at-rest/keys.enc'] in snapshot(tmp_path / 'backup' / 'db2' / dated).values()
+
+
+def test_revoked_node_is_in_the_crl_every_node_gets(tmp_path):
+    """Row 14 through the role: pki_crl with a retired node in pki_revoked puts crl.pem on every node, and openssl
+    refuses that node's client certificate with it; control: another node's passes."""
+    import subprocess
+    rc, out = run(tmp_path, {'pki_crl': True, 'pki_revoked': ['db2']})
+    assert rc == 0, out[-3000:]
+    crl = tmp_path / 'remote' / 'db1' / 'crl.pem'
+    trust = tmp_path / 'trust.pem'
+    trust.write_bytes((tmp_path / 'remote' / 'db1' / 'client-ca.pem').read_bytes() + crl.read_bytes())
+
+    def verify(host):
+        return subprocess.run(['openssl', 'verify', '-crl_check', '-CAfile', str(trust),
+                               str(tmp_path / 'remote' / host / 'client-cert.pem')], capture_output=True, text=True)
+    bad = verify('db2')
+    assert bad.returncode != 0 and 'revoked' in bad.stdout + bad.stderr
+    assert verify('db1').returncode == 0
+    # a second run leaves the CRL as it is
+    before = crl.read_bytes()
+    rc, out = run(tmp_path, {'pki_crl': True, 'pki_revoked': ['db2']})
+    assert rc == 0 and crl.read_bytes() == before, out[-3000:]

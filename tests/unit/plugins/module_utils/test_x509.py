@@ -83,6 +83,46 @@ def test_passphrase_protected_ca_needs_passphrase(tmp_path):
     assert not x509_ca.ensure_ca(ca_params(tmp_path, passphrase='s3cret'), False)[1]
 
 
+def test_ca_has_path_length_zero_so_a_leaf_cannot_sign_certificates(pki):
+    """Issue 28 row 14: the CA carries pathLenConstraint 0 (the old CA had none). A certificate a leaf key signed is
+    refused by openssl verify even when the leaf were marked CA; control: the node certificate itself verifies."""
+    text = openssl('x509', '-in', str(pki / 'ca.pem'), '-noout', '-text').stdout
+    assert 'CA:TRUE, pathlen:0' in text, text
+    ca_cert, ca_key = X.load_cert('c', str(pki / 'ca.pem')), X.load_key('k', str(pki / 'ca-key.pem'))
+    # a rogue intermediate: a CA certificate signed by the CA, which then signs a leaf
+    mid_key = X.generate_key('ecdsa', curve='P-256')
+    mid = X.create_ca(mid_key, {'common_name': 'rogue'}, 10)
+    from cryptography import x509 as cx
+    from cryptography.hazmat.primitives import hashes
+    now = X.utcnow()
+    import datetime as dt
+    mid = (cx.CertificateBuilder().subject_name(mid.subject).issuer_name(ca_cert.subject).public_key(mid_key.public_key())
+           .serial_number(cx.random_serial_number()).not_valid_before(now - dt.timedelta(minutes=5))
+           .not_valid_after(now + dt.timedelta(days=5)).add_extension(cx.BasicConstraints(ca=True, path_length=None), critical=True)
+           .sign(ca_key, hashes.SHA256()))
+    leaf = X.issue_cert(mid, mid_key, X.generate_key('ecdsa', curve='P-256'), {'common_name': 'evil', 'dns': ['evil'], 'ips': []}, 5)
+    (pki / 'chain.pem').write_bytes(X.cert_pem(mid))
+    (pki / 'evil.pem').write_bytes(X.cert_pem(leaf))
+    out = openssl('verify', '-CAfile', str(pki / 'ca.pem'), '-untrusted', str(pki / 'chain.pem'), str(pki / 'evil.pem'))
+    assert out.returncode != 0 and 'path length' in (out.stdout + out.stderr).lower(), out.stdout + out.stderr
+    result = issue(node_params(pki))
+    assert openssl('verify', '-CAfile', str(pki / 'ca.pem'), result['db1']['server']['cert_path']).returncode == 0
+
+
+def test_protected_ca_key_uses_many_kdf_rounds(tmp_path):
+    """Row 14: a passphrase-protected CA key was PBKDF2 with 2048 rounds (cryptography's BestAvailableEncryption);
+    now PBES2 with PBKDF2-HMAC-SHA256 at KDF_ROUNDS and AES-256-CBC, which openssl and cryptography both read."""
+    p = ca_params(tmp_path, passphrase='s3cret')
+    x509_ca.ensure_ca(p, False)
+    parsed = openssl('asn1parse', '-in', p['key_path']).stdout
+    assert 'PBKDF2' in parsed and 'hmacWithSHA256' in parsed and 'aes-256-cbc' in parsed
+    assert ':%X' % X.KDF_ROUNDS in parsed.replace(':0', ':'), parsed[:800]
+    assert X.KDF_ROUNDS >= 600000
+    assert openssl('pkey', '-in', p['key_path'], '-passin', 'pass:s3cret', '-noout').returncode == 0
+    assert openssl('pkey', '-in', p['key_path'], '-passin', 'pass:wrong', '-noout').returncode != 0
+    assert X.key_spec(X.load_key('k', p['key_path'], 's3cret')) == 'ecdsa-P-256'
+
+
 @pytest.mark.parametrize('kw,field', [
     ({'key_type': 'dsa'}, 'key_type'), ({'key_type': 'rsa', 'key_size': 1024}, 'key_size'),
     ({'valid_days': 0}, 'valid_days'), ({'valid_days': -5}, 'valid_days'),
