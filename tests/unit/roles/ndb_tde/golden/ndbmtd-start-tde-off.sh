@@ -64,8 +64,17 @@ start() {
     return 0
   fi
   install -d -m 0700 "${RUN_DIR}"
+  # The log is in ${RUN_AS}'s data directory: ${RUN_AS} opens it (root's >> would follow a symlink put there).
+  local as_user=()
+  if [ "$(id -un)" != "${RUN_AS}" ]; then
+    as_user=(setpriv --reuid="${RUN_AS}" --regid="$(id -g "${RUN_AS}")" --init-groups --)
+  fi
+  if ! "${as_user[@]}" sh -c ': >>"$1"' sh "${OUT_FILE}" 2>/dev/null; then
+    echo "node ${NODE_ID}: ${RUN_AS} cannot append to ${OUT_FILE}" >&2
+    return 1
+  fi
   # A session of its own: stop signals the angel and its data node process together.
-  setsid "$0" run </dev/null >>"${OUT_FILE}" 2>&1 &
+  setsid "$0" run </dev/null > >("${as_user[@]}" sh -c 'exec cat >>"$1"' sh "${OUT_FILE}") 2>&1 &
   echo $! >"${PID_FILE}"
   echo "node ${NODE_ID} started (pid $!)"
 }
