@@ -81,20 +81,32 @@ if [ "${#missing[@]}" -gt 0 ]; then
   step "installed build tools: ${missing[*]}"
 fi
 
-# 3. Unpack, configure, build.
+# 3. Unpack, configure, build. A work tree left by an interrupted run is reused: make resumes where it stopped.
 WORK="${CACHE}/ndb/work-${key}"
-rm -rf "${WORK}"; mkdir -p "${WORK}/src" "${WORK}/build"
-dpkg-deb --fsys-tarfile "${deb}" | tar -xO ./usr/src/mysql/mysql-source.tar.gz | tar -xz -C "${WORK}/src" \
-  || die "unpacking ${deb} failed"
-src=$(find "${WORK}/src" -maxdepth 2 -name CMakeLists.txt -printf '%h\n' | head -1)
-[ -d "${src}/storage/ndb" ] || die "no storage/ndb in ${deb}"
-step "unpacked $(basename "${src}")"
 log="${CACHE}/ndb/build-${key}.log"
-(cd "${WORK}/build" && cmake "${src}" "${CMAKE_OPTS[@]}") > "${log}" 2>&1 \
-  || die "cmake failed; last lines of ${log}: $(tail -5 "${log}")"
-step "configured"
-(cd "${WORK}/build" && make -j"${JOBS}" "${TARGETS[@]}") >> "${log}" 2>&1 \
-  || die "make failed; last lines of ${log}: $(grep -m3 -E 'error|Error' "${log}" | tail -3)"
+if [ ! -f "${WORK}/build/CMakeCache.txt" ]; then
+  rm -rf "${WORK}"; mkdir -p "${WORK}/src" "${WORK}/build"
+  dpkg-deb --fsys-tarfile "${deb}" | tar -xO ./usr/src/mysql/mysql-source.tar.gz | tar -xz -C "${WORK}/src" \
+    || die "unpacking ${deb} failed"
+  src=$(find "${WORK}/src" -maxdepth 2 -name CMakeLists.txt -printf '%h\n' | head -1)
+  [ -d "${src}/storage/ndb" ] || die "no storage/ndb in ${deb}"
+  step "unpacked $(basename "${src}")"
+  if ! (cd "${WORK}/build" && cmake "${src}" "${CMAKE_OPTS[@]}") > "${log}" 2>&1; then
+    die "cmake failed, see ${log}: $(tail -3 "${log}" | tr '\n' ' ')"
+  fi
+  step "configured"
+else
+  src=$(find "${WORK}/src" -maxdepth 2 -name CMakeLists.txt -printf '%h\n' | head -1)
+  info "resuming the build in ${WORK}"
+fi
+if ! (cd "${WORK}/build" && make -j"${JOBS}" "${TARGETS[@]}") >> "${log}" 2>&1; then
+  # A second, serial pass shows the first real error last (and gets past a compiler killed by memory pressure).
+  info "make stopped; one more serial pass"
+  if ! (cd "${WORK}/build" && make "${TARGETS[@]}") >> "${log}" 2>&1; then
+    last=$(grep -E 'error:|Error [0-9]' "${log}" | tail -3 | tr '\n' ' ')
+    die "make failed, see ${log}: ${last}"
+  fi
+fi
 step "built ${TARGETS[*]}"
 
 # 4. Install what the tests use into the cache.
