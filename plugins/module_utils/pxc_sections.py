@@ -18,6 +18,7 @@ import os
 import re
 
 from ansible_collections.clustersec.mysql.plugins.module_utils import pxc_at_rest as _at_rest
+from ansible_collections.clustersec.mysql.plugins.module_utils import pxc_tls
 from ansible_collections.clustersec.mysql.plugins.module_utils.dhparams import DEFAULT_DHPARAMS_BITS
 from ansible_collections.clustersec.mysql.plugins.module_utils.mycnf import (
     find, format_value, has, truthy, unquote, value_of)
@@ -212,6 +213,8 @@ def problems(settings):
             for name in ('ca', 'cert', 'key'):
                 if not settings.get('tls_' + name):
                     out.append('manual mode with client-server TLS: pxc_tls_%s is empty' % name)
+    # What the drop-in ends up with (pxc_tls_cipher or an override): 8.4 stops at start on an OpenSSL alias.
+    out.extend(pxc_tls.cipher_problems(unquote(value_of(sections.get('mysqld', {}), 'ssl_cipher')), version))
     ring = keyring(sections)
     if ring['plugin']:
         if encrypt != 4:

@@ -20,6 +20,10 @@ KNOWN_VERSIONS = ('TLSv1.0', 'TLSv1.1', 'TLSv1.2', 'TLSv1.3')
 # No colon-free form is needed by socat (colons inside an option value are fine there), but the
 # same short list is valid for OpenSSL in mysqld, galera (asio) and socat.
 SECURE_CIPHERS = 'ECDHE+AESGCM:ECDHE+CHACHA20'
+# The same suites by name, for servers that take no OpenSSL aliases (MySQL 8.1+, so PXC 8.4: MY-015104); the pxc role's
+# default (pxc_tls.py). Its own order: AES-128 before AES-256, ChaCha20 last, as in MySQL's list.
+SECURE_CIPHER_NAMES = ('ECDHE-ECDSA-AES128-GCM-SHA256:ECDHE-ECDSA-AES256-GCM-SHA384:ECDHE-RSA-AES128-GCM-SHA256:'
+                       'ECDHE-RSA-AES256-GCM-SHA384:ECDHE-ECDSA-CHACHA20-POLY1305:ECDHE-RSA-CHACHA20-POLY1305')
 # Suites an attacker-side probe offers to find a server that still accepts weak TLS 1.2 suites:
 # CBC modes and static-RSA key exchange.
 WEAK_PROBE_CIPHERS = ('AES128-SHA:AES256-SHA:AES128-SHA256:AES256-SHA256:AES128-GCM-SHA256:AES256-GCM-SHA384:'

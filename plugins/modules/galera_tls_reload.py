@@ -19,6 +19,11 @@ description:
     nodes fails at once.
   - A reload statement the server refuses (an older server or provider) does not fail the module; RV(reload_error)
     carries the client's message so the caller can restart that node instead, gated.
+  - MySQL 8.1 and later (PXC 8.4) refuse ALTER INSTANCE RELOAD TLS with 3888 "Invalid certificates" when their own
+    certificate does not verify against C(ssl_ca) (manual mode: the client CA); only then the reload is run once more
+    with C(NO ROLLBACK ON ERROR), which installs the new context and keeps C(ssl_ca) (RV(no_rollback)).
+  - With O(served_cert), the certificate the port serves after the reload is compared with that file; a reload the
+    server accepted while it kept another certificate is reported in RV(reload_error), never as reloaded.
   - No password passes through the module; the client authenticates as its option files and the socket allow.
 author: clustersec.mysql developers (@clustersec)
 extends_documentation_fragment:
@@ -36,6 +41,15 @@ options:
     type: list
     elements: str
     default: []
+  served_cert:
+    description:
+      - The certificate the client-server port must serve after the reload, and where that port is; not checked when
+        omitted.
+    type: dict
+    suboptions:
+      cert: {description: The certificate file (after the swap)., type: path, required: true}
+      host: {description: Address of the client-server port., type: str, required: true}
+      port: {description: The client-server port., type: int, default: 3306}
   wait_size:
     description: Smallest cluster size the node must see once Synced; V(0) does not wait.
     type: int
@@ -67,10 +81,21 @@ reloaded:
   type: bool
   sample: true
 reload_error:
-  description: The client's message when a reload statement was refused; empty otherwise.
+  description: >-
+    The client's message when a reload statement was refused, or what the port served instead of O(served_cert);
+    empty otherwise.
   returned: always
   type: str
   sample: ""
+no_rollback:
+  description: The reload was refused only by the server's check of its own certificate and ran again with NO ROLLBACK ON ERROR.
+  returned: always
+  type: bool
+  sample: false
+served:
+  description: The served certificate's sha256 fingerprint and the expected one (with O(served_cert) after a reload).
+  returned: when checked
+  type: dict
 status:
   description: The node's Galera state after the wait (or after the reload when not waiting).
   returned: always
@@ -100,7 +125,7 @@ import time
 
 from ansible.module_utils.basic import AnsibleModule
 
-from ansible_collections.clustersec.mysql.plugins.module_utils import file_swap, wsrep_status
+from ansible_collections.clustersec.mysql.plugins.module_utils import file_swap, pxc_tls, wsrep_status
 
 
 def main():
@@ -108,6 +133,9 @@ def main():
         argument_spec=dict(
             reload_sql=dict(type='list', elements='str', default=[]),
             wait_size=dict(type='int', default=0),
+            served_cert=dict(type='dict', options=dict(cert=dict(type='path', required=True),
+                                                       host=dict(type='str', required=True),
+                                                       port=dict(type='int', default=3306))),
             **dict(wsrep_status.CLIENT_SPEC, **file_swap.FILE_SET_SPEC)),
         supports_check_mode=True)
     p = module.params
@@ -120,14 +148,18 @@ def main():
     except (OSError, KeyError, file_swap.SwapError) as exc:
         module.fail_json(msg='cannot put the files in place: %s' % exc)
     result = dict(changed=bool(written or fixed), files_changed=written + fixed, reloaded=False, reload_error='',
-                  status={})
+                  no_rollback=False, status={})
     if module.check_mode:
         result['seconds'] = round(time.monotonic() - started, 3)
         module.exit_json(**result)
     if p['reload_sql']:
-        rc, dummy, err = module.run_command(shlex.split(p['client']) + ['-N', '-B', '-e', '; '.join(p['reload_sql'])])
-        result.update(reloaded=rc == 0, reload_error='' if rc == 0 else (err.strip() or 'client exit code %d' % rc))
-        result['changed'] = result['changed'] or rc == 0
+        try:
+            outcome = pxc_tls.reload(module.run_command, shlex.split(p['client']), p['reload_sql'], p['served_cert'],
+                                     pxc_tls.cert_fingerprint, pxc_tls.served_fingerprint)
+        except (OSError, ValueError) as exc:
+            outcome = dict(reloaded=False, reload_error='cannot read %s: %s' % (p['served_cert']['cert'], exc))
+        result.update(outcome)
+        result['changed'] = result['changed'] or outcome['reloaded'] or outcome.get('no_rollback', False)
     client = shlex.split(p['client'])
     if p['wait_size'] > 0 and not result['reload_error']:
         result['status'], problem = wsrep_status.wait_synced(module.run_command, client, p['wait_size'], p['timeout'],

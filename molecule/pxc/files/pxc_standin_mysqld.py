@@ -85,19 +85,27 @@ PROFILES = {
     "8.0": {"native_password": True,            # built in and loaded [manual 8.0]
             "default_auth_option": True,        # default_authentication_plugin exists [manual 8.0]
             "cipher_names_only": False,         # OpenSSL aliases such as ECDHE+AESGCM are accepted [pxc 8.0 molecule]
-            "verify_own_cert": False},          # the reload does not check the server certificate against ssl_ca
+            # only a warning (ER_SSL_SERVER_CERT_VERIFY_FAILED), the reload succeeds [src 8.0.44:
+            # sql/ssl_acceptor_context_data.cc verify_store_cert()]
+            "verify_own_cert": False},
     "8.4": {"native_password": False,           # off unless mysql_native_password=ON [manual 8.4: 8.4.1.1]
             "default_auth_option": False,       # removed in 8.4.0 [manual 8.4: optvar-changes-8-4]
-            "cipher_names_only": False,         # not measured
-            "verify_own_cert": False},          # not measured
+            # as 9.7: ER_BLOCKED_CIPHER for any entry not in its list [manual 8.4: 7.1.8 ssl_cipher; src Percona
+            # Server 8.4.5: sql/ssl_init_callback.cc validate_ciphers()]; not measured
+            "cipher_names_only": True,
+            # as 9.7 (tls_certificates_enforced_validation and the self-check came in 8.1.0) [manual 8.4:
+            # optvar-changes-8-4; src Percona Server 8.4.5: sql/ssl_acceptor_context_data.cc]; not measured
+            "verify_own_cert": True},
     "9.7": {"native_password": False,           # ERROR 1524, no option loads it [measured 9.7]
             "default_auth_option": False,       # removed in 8.4.0
             # every ':'-separated ssl_cipher entry must be one of the server's cipher NAMES, else ER_BLOCKED_CIPHER
             # (MY-015104) and no start [measured 9.7; src 9.7: sql/ssl_init_callback.cc validate_ciphers()]
             "cipher_names_only": True,
             # the server certificate is verified against ssl_ca: a warning at start (ER_SERVER_CERT_VERIFY_FAILED),
-            # ALTER INSTANCE RELOAD TLS fails with 3888 "Invalid certificates" [measured 9.7; src 9.7:
-            # sql/ssl_acceptor_context_data.cc Ssl_acceptor_context_data()]
+            # ALTER INSTANCE RELOAD TLS fails with 3888 "Invalid certificates" and keeps the old context; with NO
+            # ROLLBACK ON ERROR the new context (built all the same) is served, 3888 only a warning [measured 9.7;
+            # src 9.7: sql/ssl_acceptor_context_data.cc Ssl_acceptor_context_data(), sql/sql_admin.cc
+            # Alter_instance_reload_tls]
             "verify_own_cert": True},
 }
 
@@ -296,7 +304,8 @@ class Node:
             if self.profile["verify_own_cert"] and not self.own_cert_verifies():
                 log("Warning", "Server certificate %s verification has failed. Check logs for more details"
                     % self.client_tls["ssl_cert"])
-                if reload:
+                # Only the check fails: the context is built all the same, NO ROLLBACK ON ERROR installs it.
+                if reload and not no_rollback:
                     raise clientport.TlsSetupError("Invalid certificates")
             ctx = self.client_tls_context()
         except clientport.TlsSetupError as exc:

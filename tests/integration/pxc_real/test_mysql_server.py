@@ -35,6 +35,7 @@ sys.path.insert(0, os.path.join(HERE, '..', 'ndb'))
 import harness  # noqa: E402
 
 sys.path.insert(0, harness.collections_path())
+from ansible_collections.clustersec.mysql.plugins.module_utils import pxc_tls  # noqa: E402
 from ansible_collections.clustersec.mysql.plugins.module_utils import x509 as cx509  # noqa: E402
 from ansible_collections.clustersec.mysql.plugins.module_utils.attacker_probes import probe_account_sql  # noqa: E402
 
@@ -58,13 +59,11 @@ DROPPED = (
     (r'pxc[-_].*', "PXC's own: pxc-encrypt-cluster-traffic"),
     (r'innodb_temp_tablespace_encrypt', "Percona Server's"),
     (r'encrypt_tmp_files', "Percona Server's"),
-    # Not PXC-only: MySQL 9.7 validates ssl_cipher against its own list of cipher NAMES (sql/ssl_init_callback.cc
-    # validate_ciphers(): every ':'-separated entry must be a substring of default_tls12_ciphers) and stops with
-    # ER_BLOCKED_CIPHER (MY-015104) on the role's OpenSSL aliases 'ECDHE+AESGCM:ECDHE+CHACHA20'. See
-    # test_role_cipher_string_refused; the stand-in's 9.7 profile does the same.
-    (r'ssl_cipher', 'MySQL 9.7 refuses cipher aliases: ER_BLOCKED_CIPHER (MY-015104)'),
+    # ssl_cipher was dropped too until the role's default became cipher NAMES: MySQL 8.1+ validates it against its own
+    # list (sql/ssl_init_callback.cc validate_ciphers()) and stopped with ER_BLOCKED_CIPHER (MY-015104) on the
+    # former 'ECDHE+AESGCM:ECDHE+CHACHA20' (test_role_cipher_string_refused).
 )
-# The same TLS 1.2 suites by the names MySQL 9.7 accepts (what ECDHE+AESGCM:ECDHE+CHACHA20 selects of its list).
+# The role's default: the TLS 1.2 suites ECDHE+AESGCM:ECDHE+CHACHA20 selected, by the names MySQL 9.7 accepts.
 CIPHER_NAMES = ('ECDHE-ECDSA-AES128-GCM-SHA256:ECDHE-ECDSA-AES256-GCM-SHA384:ECDHE-RSA-AES128-GCM-SHA256:'
                 'ECDHE-RSA-AES256-GCM-SHA384:ECDHE-ECDSA-CHACHA20-POLY1305:ECDHE-RSA-CHACHA20-POLY1305')
 INSTANCES = {'enc': {'port': 3306, 'at_rest': True}, 'plain': {'port': 3307, 'at_rest': False}}
@@ -319,22 +318,23 @@ def real(tmp_path_factory):
 def test_dropin_starts_less_the_dropped_options(real):
     """The explicit list of what the real server cannot take; everything else of the drop-in is in effect."""
     assert real['dropped'] == sorted([
-        'encrypt_tmp_files', 'innodb_temp_tablespace_encrypt', 'pxc-encrypt-cluster-traffic', 'ssl_cipher',
+        'encrypt_tmp_files', 'innodb_temp_tablespace_encrypt', 'pxc-encrypt-cluster-traffic',
         'wsrep_cluster_address', 'wsrep_cluster_name', 'wsrep_node_address', 'wsrep_node_name', 'wsrep_provider',
         'wsrep_provider_options', 'wsrep_sst_method'])
     enc = real['enc']
     row = enc.value('SELECT @@version, @@require_secure_transport, @@tls_version, @@ssl_ca, @@ssl_cert, @@ssl_key, '
                     '@@default_table_encryption, @@innodb_redo_log_encrypt, @@innodb_undo_log_encrypt, '
-                    '@@binlog_encryption, @@table_encryption_privilege_check, @@bind_address').split('\t')
+                    '@@binlog_encryption, @@table_encryption_privilege_check, @@bind_address, @@ssl_cipher').split('\t')
     assert row == ['9.7.4-2', '1', 'TLSv1.2,TLSv1.3', CERTS + '/client-ca.pem', CERTS + '/server-cert.pem',
-                   CERTS + '/server-key.pem', '1', '1', '1', '1', '1', '127.0.0.1']
+                   CERTS + '/server-key.pem', '1', '1', '1', '1', '1', '127.0.0.1', CIPHER_NAMES]
     # Control: the other server runs the same drop-in with data at rest off.
     assert real['plain'].value('SELECT @@default_table_encryption, @@binlog_encryption, @@require_secure_transport') \
         == '0\t0\t1'
 
 
 def test_role_cipher_string_refused(real):
-    """The role's ssl_cipher (OpenSSL aliases) stops mysqld 9.7 (MY-015104); the same suites by name start (control)."""
+    """The role's former ssl_cipher (OpenSSL aliases) stops mysqld 9.7 (MY-015104), and the pre-flight refuses it for
+    8.4; the same suites by name, the role's default now, start (control)."""
     box = real['box']
     cmd = 'mysqld --no-defaults --user=mysql --datadir=/var/lib/mysql-init --validate-config --ssl_cipher=%s'
     refused = box.sh(cmd % "'ECDHE+AESGCM:ECDHE+CHACHA20'", check=False)
@@ -342,6 +342,9 @@ def test_role_cipher_string_refused(real):
         refused.stderr
     accepted = box.sh(cmd % CIPHER_NAMES, check=False)
     assert accepted.returncode == 0, accepted.stderr
+    assert render(INVENTORY)[1].get('pxc_tls_cipher') == CIPHER_NAMES == pxc_tls.SECURE_CIPHER_NAMES
+    assert pxc_tls.cipher_problems('ECDHE+AESGCM:ECDHE+CHACHA20', '9.7.4-2') and \
+        pxc_tls.cipher_problems(CIPHER_NAMES, '9.7.4-2') == []
 
 
 def test_plain_login_refused_with_3159(real):
@@ -475,14 +478,35 @@ def test_parity_with_standin(real):
     sim80.close()
 
 
+def _reload_module(real, reload_sql, served_cert):
+    """The role's reload step as it runs on a node: the collection's galera_tls_reload module (ansible ad hoc, in
+    the container's network namespace so 127.0.0.1:3306 is the real server), its client the real mysql client in
+    the container; no files to swap (the test put them in place). Returns the module's result."""
+    enc = real['enc']
+    args = {'reload_sql': reload_sql, 'wait_size': 0, 'served_cert': served_cert,
+            'client': 'podman exec -i %s mysql --no-defaults -uroot --socket=%s' % (real['box'].name, enc.socket)}
+    env = dict(os.environ, ANSIBLE_COLLECTIONS_PATH=harness.collections_path(), ANSIBLE_LOAD_CALLBACK_PLUGINS='1',
+               ANSIBLE_STDOUT_CALLBACK='json', ANSIBLE_LOCALHOST_WARNING='0', ANSIBLE_INVENTORY_UNPARSED_WARNING='0')
+    ansible = os.path.join(os.path.dirname(sys.executable), 'ansible')
+    proc = subprocess.run(['nsenter', '-t', str(real['box'].pid), '-n', ansible, 'localhost', '-c', 'local',
+                           '-e', 'ansible_python_interpreter=' + sys.executable,
+                           '-m', 'clustersec.mysql.galera_tls_reload', '-a', json.dumps(args)],
+                          env=env, capture_output=True, text=True, timeout=180, check=False)
+    out = json.loads(proc.stdout[proc.stdout.index('{'):])
+    return out['plays'][0]['tasks'][0]['hosts']['localhost']
+
+
 def test_reload_tls_serves_new_certificate(real):
     """ALTER INSTANCE RELOAD TLS: new files at the same paths are served at once, by the same process; before the
     reload the old certificate is still served (control: the reload did it, not a per-connection file read).
 
-    Finding (MySQL 9.7, sql/ssl_acceptor_context_data.cc): the server verifies its own certificate against ssl_ca.
-    In the role's manual mode ssl_ca is the CLIENT CA, which did not sign the node certificate: the start only warns
-    (ER_SERVER_CERT_VERIFY_FAILED) but every reload fails with 3888 "Invalid certificates" and keeps the old context.
-    With automatic mode's ssl_ca (the cluster CA, which signed it) the reload works."""
+    Finding (MySQL 9.7, sql/ssl_acceptor_context_data.cc; from 8.1.0): the server verifies its own certificate
+    against ssl_ca. In the role's manual mode ssl_ca is the CLIENT CA, which did not sign the node certificate: the
+    start only warns (ER_SERVER_CERT_VERIFY_FAILED) but a plain reload fails with 3888 "Invalid certificates" and
+    keeps the old context. The role's reload step (galera_tls_reload, pxc_tls.reload) then reloads with NO ROLLBACK
+    ON ERROR, which serves the new certificate with ssl_ca still the client CA (client certificates of the cluster
+    CA stay refused), and checks the served certificate; a refusal of another kind (key mismatch) is not forced and
+    not reported as success. With automatic mode's ssl_ca (the cluster CA, which signed it) a plain reload works."""
     enc, box, pki = real['enc'], real['box'], real['pki']
     pid = enc.pid()
     before = enc.served_certificate()
@@ -490,20 +514,59 @@ def test_reload_tls_serves_new_certificate(real):
     assert 'Server certificate %s/server-cert.pem verification has failed' % CERTS in box.sh('cat ' + enc.log).stdout
     probe = _probe_mysql(box, enc.port, real['files'])
     assert probe['encrypted'] and probe['verified'] and probe['protocol'] == 'TLSv1.3', probe
+    old_key = pki.files['server-key.pem']
     new = pki.new_server_cert()
     box.put(CERTS + '/server-cert.pem', pki.files['server-cert.pem'])
     box.put(CERTS + '/server-key.pem', pki.files['server-key.pem'], mode='0600', owner='mysql')
+    files = pki.write(real['local'])
     assert enc.served_certificate() == before  # control: files changed, no reload yet
     manual = enc.sql('ALTER INSTANCE RELOAD TLS', check=False)
     assert manual.returncode == 1 and error_code(manual.stderr) == 3888 and 'Invalid certificates' in manual.stderr, \
         manual.stderr
     assert enc.served_certificate() == before
+    served_cert = {'cert': files['server-cert.pem'], 'host': '127.0.0.1', 'port': enc.port}
+    # A context that cannot be built (the old key with the new certificate): refused, not forced, old one served.
+    box.put(CERTS + '/server-key.pem', old_key, mode='0600', owner='mysql')
+    started = time.monotonic()
+    refused = _reload_module(real, ['ALTER INSTANCE RELOAD TLS'], served_cert)
+    _timed('reload_module', started)
+    assert refused['reloaded'] is False and refused['no_rollback'] is False, refused
+    # OpenSSL 3 already refuses the key that does not match (SSL_INITERR_KEY), not the self-check's error.
+    assert error_code(refused['reload_error']) == 3888 and 'Unable to get private key' in refused['reload_error'], refused
+    assert enc.served_certificate() == before
+    # The role's step with the right key: retried with NO ROLLBACK ON ERROR, the new certificate served and checked.
+    box.put(CERTS + '/server-key.pem', pki.files['server-key.pem'], mode='0600', owner='mysql')
+    done = _reload_module(real, ['ALTER INSTANCE RELOAD TLS'], served_cert)
+    assert done['reloaded'] is True and done['no_rollback'] is True and done['reload_error'] == '', done
+    assert done['served']['sha256_fingerprint'] == done['served']['expected'], done
+    assert enc.served_certificate() == '%x' % new.serial_number != before
+    assert enc.value("SHOW GLOBAL STATUS LIKE 'Current_tls_ca'") == 'Current_tls_ca\t%s/client-ca.pem' % CERTS
+    # Trust separation kept: a client certificate of the client CA is accepted, one of the cluster CA is not.
+    enc.sql("CREATE USER IF NOT EXISTS 'x509'@'%' IDENTIFIED BY 'X509-pw-1' REQUIRE X509")
+    tls = ('--ssl-mode=VERIFY_IDENTITY', '--ssl-ca=%s/ca.pem' % CERTS)
+    rc, out = enc.client('x509', 'X509-pw-1', *tls, '--ssl-cert=%s/client-cert.pem' % CERTS,
+                         '--ssl-key=%s/client-key.pem' % CERTS)
+    assert rc == 0 and 'TLSv1.3' in out, out
+    rc, out = enc.client('x509', 'X509-pw-1', *tls, '--ssl-cert=%s/server-cert.pem' % CERTS,
+                         '--ssl-key=%s/server-key.pem' % CERTS)
+    assert rc != 0, out
+    # The module's check, not the exit code, decides: a reload the server accepts while the port serves another
+    # certificate than the one named (here: the previous one) is not reported as reloaded.
+    stale = dict(served_cert, cert=os.path.join(real['local'], 'stale.pem'))
+    with open(stale['cert'], 'wb') as handle:
+        handle.write(cx509.cert_pem(pki.server))
+    kept = _reload_module(real, ['ALTER INSTANCE RELOAD TLS NO ROLLBACK ON ERROR'], stale)
+    assert kept['reloaded'] is False and 'the server kept another certificate' in kept['reload_error'], kept
+    # Automatic mode's ssl_ca (the cluster CA signed the node certificate): a plain reload works.
+    newer = pki.new_server_cert()
+    box.put(CERTS + '/server-cert.pem', pki.files['server-cert.pem'])
+    box.put(CERTS + '/server-key.pem', pki.files['server-key.pem'], mode='0600', owner='mysql')
     enc.sql("SET GLOBAL ssl_ca = '%s/ca.pem'" % CERTS)  # what automatic mode writes
     started = time.monotonic()
     enc.sql('ALTER INSTANCE RELOAD TLS')
     _timed('reload_tls', started)
     after = enc.served_certificate()
-    assert after == '%x' % new.serial_number and after != before
+    assert after == '%x' % newer.serial_number and after != before
     files = pki.write(real['local'])
     probe2 = box.netns_python(
         'import json\nfrom ansible_collections.clustersec.mysql.plugins.module_utils.tls_probe import probe_mysql\n'

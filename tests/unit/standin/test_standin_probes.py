@@ -8,9 +8,12 @@ __metaclass__ = type
 
 import shutil
 import ssl
+import subprocess
+import sys
 
 import pytest
 
+from ansible_collections.clustersec.mysql.plugins.module_utils import pxc_tls
 from ansible_collections.clustersec.mysql.plugins.module_utils.tls_probe import probe_mysql, probe_tls
 
 try:
@@ -18,10 +21,10 @@ try:
 except ImportError:  # before the attacker-side probes moved out of tls_probe
     from ansible_collections.clustersec.mysql.plugins.module_utils import tls_probe as probes
 
-from .conftest import StandIn, automatic
+from .conftest import CLIENT, StandIn, automatic
 
 H = '127.0.0.1'
-PROFILE = 'ECDHE+AESGCM:ECDHE+CHACHA20'
+PROFILE = 'ECDHE-ECDSA-AES128-GCM-SHA256:ECDHE-ECDSA-AES256-GCM-SHA384:ECDHE-RSA-AES128-GCM-SHA256:ECDHE-RSA-AES256-GCM-SHA384:ECDHE-ECDSA-CHACHA20-POLY1305:ECDHE-RSA-CHACHA20-POLY1305'
 
 
 def accepted(port, kind, paths, max_version=ssl.TLSVersion.TLSv1_2):
@@ -186,6 +189,46 @@ def test_a_failed_reload_keeps_the_old_context_unless_no_rollback_on_error(stand
     shutil.copyfile(pki['cluster']['key'], key)
     server.sql('ALTER INSTANCE RELOAD TLS')
     assert probe_mysql(H, server.port, ca_path=pki['cluster']['ca'])['encrypted'] is True
+
+
+@pytest.mark.parametrize('version, checks', [('8.0.36-28.1', False), ('8.4.5-5.1', True), ('9.7.4-2', True)])
+def test_manual_mode_reload_per_version_and_the_roles_reload_path(standin, pki, tmp_path, monkeypatch, version, checks):
+    """Manual mode (ssl_ca = the client CA): 8.1 and later verify their own certificate against ssl_ca, so a plain
+    ALTER INSTANCE RELOAD TLS fails with 3888 "Invalid certificates" and keeps the old certificate; NO ROLLBACK ON
+    ERROR serves the new one and 3306 still trusts only the client CA. pxc_tls.reload (galera_tls_reload) gets
+    there on every version and checks the served certificate; 8.0 reloads at once (control)."""
+    monkeypatch.setenv('PXC_STANDIN_VERSION', version)
+    cert, key = str(tmp_path / 'server-cert.pem'), str(tmp_path / 'server-key.pem')
+    shutil.copyfile(pki['cluster']['cert'], cert)
+    shutil.copyfile(pki['cluster']['key'], key)
+    server = standin(**automatic(pki, **{'pxc-encrypt-cluster-traffic': 'OFF', 'ssl-ca': pki['client']['ca'],
+                                         'ssl-cert': cert, 'ssl-key': key}))
+    old = probe_mysql(H, server.port)['sha256_fingerprint']
+    shutil.copyfile(pki['cluster_new']['cert'], cert)
+    shutil.copyfile(pki['cluster_new']['key'], key)
+    new = pxc_tls.cert_fingerprint(cert)
+    rc, dummy, err = server.sql('ALTER INSTANCE RELOAD TLS', check=False)
+    if checks:
+        assert rc == 1 and pxc_tls.is_self_check_refusal(err), err
+        assert probe_mysql(H, server.port)['sha256_fingerprint'] == old
+    else:
+        assert rc == 0, err
+        shutil.copyfile(pki['cluster']['cert'], cert)  # back to the old pair: the role's path must bring the new
+        shutil.copyfile(pki['cluster']['key'], key)
+        server.sql('ALTER INSTANCE RELOAD TLS')
+        shutil.copyfile(pki['cluster_new']['cert'], cert)
+        shutil.copyfile(pki['cluster_new']['key'], key)
+
+    def run(args):
+        proc = subprocess.run([sys.executable, CLIENT] + args[1:], env=server.env, capture_output=True, text=True)
+        return proc.returncode, proc.stdout, proc.stderr
+    result = pxc_tls.reload(run, ['mysql'], ['ALTER INSTANCE RELOAD TLS'],
+                            {'cert': cert, 'host': H, 'port': server.port}, pxc_tls.cert_fingerprint,
+                            pxc_tls.served_fingerprint)
+    assert result['reloaded'] and result['no_rollback'] == checks, result
+    assert result['served']['sha256_fingerprint'] == new != old
+    assert accepted(server.port, 'mysql', pki['client'])          # client certificates of the client CA
+    assert refused(server.port, 'mysql', pki['cluster'])          # not those of the cluster CA
 
 
 def test_ssl_reload_keeps_trusting_the_old_ca_on_4567_until_a_restart(standin, pki, tmp_path):

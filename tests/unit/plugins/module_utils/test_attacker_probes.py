@@ -277,15 +277,19 @@ def test_harmless_overrides_pass():
                                          'sockopt': 'pf=ip4', 'inno-backup-opts': '--parallel=4'}}) == []
 
 
-@pytest.mark.parametrize('defaults, key', [('roles/mariadb_galera/defaults/main.yml', 'mariadb_galera_tls_cipher'),
-                                           ('roles/pxc/defaults/main.yml', 'pxc_tls_cipher')])
-def test_role_defaults_are_the_profile(defaults, key):
+@pytest.mark.parametrize('defaults, key, profile', [
+    ('roles/mariadb_galera/defaults/main.yml', 'mariadb_galera_tls_cipher', tls_policy.SECURE_CIPHERS),
+    # PXC 8.4 (MySQL 8.1+) takes cipher names only (MY-015104): the same suites spelled out.
+    ('roles/pxc/defaults/main.yml', 'pxc_tls_cipher', tls_policy.SECURE_CIPHER_NAMES)])
+def test_role_defaults_are_the_profile(defaults, key, profile):
     """The roles state the profile as a literal (it shows in their argument specs); it must be this one."""
     import os
     import yaml
     root = os.path.join(os.path.dirname(os.path.abspath(__file__)), '..', '..', '..', '..')
     with open(os.path.join(root, defaults)) as f:
-        assert yaml.safe_load(f)[key] == tls_policy.SECURE_CIPHERS
+        assert yaml.safe_load(f)[key] == profile
+    assert sorted(c['name'] for c in tls_policy.expand_ciphers(profile)) == sorted(
+        c['name'] for c in tls_policy.expand_ciphers(tls_policy.SECURE_CIPHERS))
 
 
 # ---------------------------------------------------------------- issue 28 rows 7 and 9: policy settings
