@@ -23,9 +23,11 @@ options:
     default: []
   connect_retries:
     description:
-      - C(--connect-retries) of each call, with C(--connect-retry-delay=1), unless O(extra_args) sets it. Without it
-        ndb_mgm waits about a minute for a management server that is down (NDB 8.4 defaults); the module polls
-        itself, so one attempt per call is the default.
+      - Retries of each call, 1 s apart, after its first attempt, unless O(extra_args) sets C(--connect-retries).
+        The default 0 tries once.
+      - ndb_mgm's own C(--connect-retries=N) counts attempts, and C(--connect-retries=0) retries forever; the module
+        passes O(connect_retries) + 1. Without it ndb_mgm waits about a minute for a management server that is down
+        (12 attempts, 5 s apart); the module polls itself. A negative value is refused.
     type: int
     default: 0
 '''

@@ -48,6 +48,12 @@ def ndb_config_values(text):
     return ndb_output.parse_config_values(text)
 
 
+def ndb_active_encryption(result, source='ndbinfo_select_all'):
+    if source not in ('ndbinfo_select_all', 'sql', 'none'):
+        raise AnsibleFilterError("source must be ndbinfo_select_all, sql or none, not %r" % (source,))
+    return ndb_output.active_encryption(result, source)
+
+
 def ndb_backup_result(text):
     return ndb_output.parse_backup_output(text)
 
@@ -73,6 +79,7 @@ class FilterModule(object):
             'ndb_config_nodes': ndb_config_nodes,
             'ndb_config_problems': ndb_config_problems,
             'ndb_config_values': ndb_config_values,
+            'ndb_active_encryption': ndb_active_encryption,
             'ndb_backup_result': ndb_backup_result,
             'ndb_restart_problems': ndb_restart_problems,
             'ndb_restart_waves': ndb_restart_waves,

@@ -201,7 +201,10 @@ def main():
     binary = p['ndb_mgm']
     if '/' not in binary:
         binary = module.get_bin_path(binary, required=True)
-    command = ndb_mgm.command(binary, p['connectstring'], p['extra_args'], p['connect_retries'])
+    try:
+        command = ndb_mgm.command(binary, p['connectstring'], p['extra_args'], p['connect_retries'])
+    except NdbError as exc:
+        module.fail_json(msg=str(exc))
     wait_for = 'none' if module.check_mode else p['wait_for']
     start = time.time()
     deadline = start + p['timeout']

@@ -129,7 +129,10 @@ def main():
     )
     p = module.params
     binary = p['ndb_mgm'] if '/' in p['ndb_mgm'] else module.get_bin_path(p['ndb_mgm'], required=True)
-    command = ndb_mgm.command(binary, p['connectstring'], p['extra_args'], p['connect_retries'])
+    try:
+        command = ndb_mgm.command(binary, p['connectstring'], p['extra_args'], p['connect_retries'])
+    except NdbError as exc:
+        module.fail_json(msg=str(exc))
     targets = sorted(set([p['node_id']] if p['node_id'] is not None else p['node_ids']))
     if not targets:
         module.fail_json(msg='node_ids is empty')
@@ -169,8 +172,11 @@ def main():
     # 2. stop them with one command and wait until the management server sees them down
     command_text = '%s stop' % ' '.join(str(i) for i in up)
     rc, out, err = module.run_command(command + ['-e', command_text])
-    if rc != 0:
-        module.fail_json(msg='ndb_mgm -e "%s" failed (rc %d): %s' % (command_text, rc, (err or out).strip()[:300]))
+    # The lines decide, not only the exit code: success is `Node 2 4 has shutdown.` naming every node.
+    answer = ndb_output.parse_stop_output(out + '\n' + err)
+    if rc != 0 or answer['error'] or sorted(answer['stopped']) != sorted(up):
+        module.fail_json(msg='ndb_mgm -e "%s" failed (rc %d): %s' % (
+            command_text, rc, answer['error'] or (err or out).strip()[:300] or 'no "has shutdown" line'))
     deadline = time.time() + p['timeout']
     while True:
         states = dict((n['id'], n['state']) for n in read(module, command))

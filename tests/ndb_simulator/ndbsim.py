@@ -242,8 +242,11 @@ def _mgmd_up(state, connectstring=None):
     """Whether a management server of the connectstring answers (any of them when none is named in config.ini)."""
     mgmds = [n for n in (state.get('config') or {}).get('nodes', []) if n['type'] == 'mgmd']
     targets = _connect_targets(connectstring)
+    if not targets:
+        return any(_mgmd_alive(state, n['id']) for n in mgmds)
+    # Only the host:port pairs named: a port nobody listens on does not answer.
     named = [n for n in mgmds if (n['hostname'], n.get('port') or 1186) in targets]
-    return any(_mgmd_alive(state, n['id']) for n in (named if targets and named else mgmds))
+    return any(_mgmd_alive(state, n['id']) for n in named)
 
 
 # --- ndb_mgmd -------------------------------------------------------------------------------
@@ -286,12 +289,27 @@ def main_ndb_mgmd(argv):
             print('ndb_mgmd: [ERROR] Failed to allocate nodeid %d: already in use by a running management server'
                   % node_id, file=sys.stderr)
             return 1
+        cfg = _node_cfg(state, node_id, 'mgmd')
+        holder = state['nodes'].get(str(node_id), {}).get('port_pid')
+        if _alive(holder):
+            # A stopped ndb_mgmd leaves a moment after `N stop` answered; until then it holds its port.
+            log('ndb_mgmd', 'port_in_use', node=node_id, holder=holder)
+            print(PORT_IN_USE % (cfg.get('port') or 1186), file=sys.stderr)
+            return 1
     print('MySQL Cluster Management Server %s' % VERSION)
     sys.stdout.flush()
-    if not opts.get('--nodaemon') and not opts.get('--foreground'):
+    daemon = not opts.get('--nodaemon') and not opts.get('--foreground')
+    if daemon:
         _daemonize()
+    pid_file = os.path.join(cfg.get('datadir') or '.', 'ndb_%d.pid' % node_id) if daemon else None
+    if pid_file:
+        # ndb_daemonize() writes <DataDir>/ndb_<id>.pid (NdbConfig_PidFileName), in daemon mode only.
+        os.makedirs(os.path.dirname(pid_file), exist_ok=True)
+        with open(pid_file, 'w') as f:
+            f.write('%d\n' % os.getpid())
     with locked() as state:
-        state['nodes'][str(node_id)] = {'type': 'mgmd', 'state': 'starting', 'pid': os.getpid()}
+        state['nodes'][str(node_id)] = {'type': 'mgmd', 'state': 'starting', 'pid': os.getpid(),
+                                        'port_pid': os.getpid()}
 
     stop = []
 
@@ -311,6 +329,18 @@ def main_ndb_mgmd(argv):
     while not stop:
         signal.pause()
     _stop_mgmd(node_id, os.getpid())
+    # The real ndb_mgmd answers `N stop` and stops serving at once, but its process (and its listening port) goes
+    # only a moment later: a --reload started right away fails with the port in use.
+    time.sleep(float(os.environ.get('NDBSIM_MGMD_STOP_DELAY', '1.5')))
+    with locked() as state:
+        node = state['nodes'].get(str(node_id), {})
+        if node.get('port_pid') == os.getpid():
+            node['port_pid'] = None
+    if pid_file:
+        try:
+            os.unlink(pid_file)
+        except OSError:
+            pass
     return 0
 
 
@@ -368,6 +398,9 @@ def _defaults_file_password(path):
 
 
 RESTART_EXIT = 75
+# ndb_mgmd started while the previous one still holds its port: the line of the real 9.7.4 ndb_mgmd (parity test).
+PORT_IN_USE = ("[MgmtSrvr] ERROR    -- Mgmd node is started on port that is already in use. Attempt to bind '*:%d' "
+               "failed with error: 98 'Address already in use'")
 
 
 def main_ndbmtd(argv):
@@ -575,39 +608,64 @@ def main_ndb_mgm(argv):
     opts = _options(argv[1:], {'-e': 'execute', '--execute': 'execute', '-c': 'ndb-connectstring',
                                '--ndb-connectstring': 'ndb-connectstring', '--connect-string': 'ndb-connectstring',
                                '--connect-retries': 'connect-retries', '-t': 'try-reconnect',
-                               '--connect-retry-delay': 'connect-retry-delay'},
+                               '--try-reconnect': 'try-reconnect', '--connect-retry-delay': 'connect-retry-delay'},
                     flags=('--backup-password-from-stdin',))
     stdin_data = None
-    if 'execute' in opts:
-        commands = [opts['execute']]
-        if opts.get('--backup-password-from-stdin'):
-            stdin_data = sys.stdin.buffer.readline()
-    else:
-        stdin_data = sys.stdin.buffer.read()
-        commands = [c for c in stdin_data.decode('ascii', 'replace').splitlines() if c.strip()]
+    default_password = None
+    if opts.get('--backup-password-from-stdin'):
+        # ndb_password_from_stdin_option reads one line before anything else, with or without -e.
+        stdin_data = sys.stdin.buffer.readline()
+        default_password = stdin_data.decode('ascii', 'replace').rstrip('\n')
+    interactive = 'execute' not in opts
+    if interactive:
+        rest = sys.stdin.buffer.read()
+        stdin_data = (stdin_data or b'') + rest
+        commands = [c for c in rest.decode('ascii', 'replace').splitlines() if c.strip()]
         _write_history(commands)
+    else:
+        commands = [opts['execute']]
     state = read_state()
     record = {'argv': argv, 'commands': [_redact(c) for c in commands]}
     record.update(stdin_fields(stdin_data))
+    connectstring = opts.get('ndb-connectstring', 'localhost:1186')
     if not _mgmd_up(state, opts.get('ndb-connectstring')):
-        # Real ndb_mgm retries --connect-retries times, --connect-retry-delay apart (NDB 8.4 defaults 12 and 5 s):
-        # the simulator answers at once but logs how long the real one would have waited.
-        retries = int(opts.get('connect-retries', opts.get('try-reconnect', 12)))
+        # --connect-retries=N is a number of attempts: ndb_mgm passes N - 1 to ndb_mgm_connect(), where a negative
+        # value retries forever (CommandInterpreter.cpp connect(), mgmapi.cpp). Like the real one, the simulator
+        # then waits until a management server answers; otherwise it answers at once, logging the wait it skips.
+        tries = int(opts.get('connect-retries', opts.get('try-reconnect', 12)))
         delay = int(opts.get('connect-retry-delay', 5))
-        record['would_wait'] = retries * delay
-        log('ndb_mgm', 'invoke', reported=None, **record)
-        print('Unable to connect with connect string: nodeid=0,%s' % opts.get('ndb-connectstring', 'localhost:1186'))
-        print('Retrying every 5 seconds. Attempts left: 0, failed.')
-        return 1
+        record['would_wait'] = max(tries - 1, 0) * delay if tries > 0 else None
+        if tries <= 0:
+            log('ndb_mgm', 'retry_forever', **record)
+            print('ERROR: Unable to connect with connect string: nodeid=0,%s' % connectstring, file=sys.stderr)
+            sys.stderr.write('Retrying every %d seconds, until connected.' % delay)
+            sys.stderr.flush()
+            while not _mgmd_up(read_state(), opts.get('ndb-connectstring')):
+                time.sleep(0.2)
+            state = read_state()
+        else:
+            log('ndb_mgm', 'invoke', reported=None, **record)
+            print('ERROR: Unable to connect with connect string: nodeid=0,%s' % connectstring, file=sys.stderr)
+            if tries > 1:
+                print('Retrying every %d seconds. Attempts left: %s, failed.'
+                      % (delay, ' '.join(str(i) for i in range(tries - 1, 0, -1))), file=sys.stderr)
+            # -e: the command's error (-1) becomes exit code 255; commands on stdin: always 0 (main.cpp).
+            return 0 if interactive else 255
     reported = dict((str(n['id']), _data_state(state, n['id'])) for n in _data_nodes(state))
     log('ndb_mgm', 'invoke', reported=reported, **record)
-    print('Connected to Management Server at: %s' % opts.get('ndb-connectstring', 'localhost:1186'))
+    if interactive:
+        print('-- NDB Cluster -- Management Client --')
+    host, port = (_connect_targets(connectstring) or [('localhost', 1186)])[0]
+    print('Connected to management server at %s port %d (using cleartext)' % (host, port))
     rc = 0
     for command in commands:
         words = command.strip().rstrip(';').split()
         low = [w.lower() for w in words]
-        if low in (['exit'], ['quit']):
+        if low in (['exit'], ['quit'], ['bye']):
             break
+        if low[:1] == ['sleep']:
+            time.sleep(float(low[1]) if len(low) > 1 and low[1].isdigit() else 0)
+            continue
         if low == ['show']:
             _show(read_state())
         elif low == ['all', 'status']:
@@ -620,14 +678,22 @@ def main_ndb_mgm(argv):
             verb, ids, options = _node_command(low)
             rc = max(rc, (_mgm_stop if verb == 'stop' else _mgm_restart)(ids, options))
         elif low[:2] == ['start', 'backup']:
-            password = None
-            if opts.get('--backup-password-from-stdin'):
-                password = (stdin_data or b'').decode('ascii', 'replace').rstrip('\n')
-            rc = max(rc, _backup(command, password))
+            rc = max(rc, _backup(command, default_password, interactive))
         else:
-            print('Invalid command: %s' % _redact(command))
-            rc = max(rc, 1)
-    return rc
+            _invalid(command)
+            rc = 255
+    # Commands read from stdin: main.cpp ignores what each returned, ndb_mgm exits 0.
+    return 0 if interactive else rc
+
+
+def _invalid(command, message=None):
+    """CommandInterpreter.cpp invalid_command(): the command after its first word is echoed, a PASSWORD= with it
+    (redacted here; the role redacts the real one's output)."""
+    words = command.strip().split(None, 1)
+    print('Invalid command: %s' % _redact(words[1] if len(words) > 1 else command.strip()))
+    if message:
+        print(message)
+    print('Type HELP for help.\n')
 
 
 def _redact(command):
@@ -636,6 +702,7 @@ def _redact(command):
 
 def _show(state):
     config = state['config']
+    started = [n['id'] for n in config['nodes'] if n['type'] == 'data' and _data_state(state, n['id']) == 'started']
     print('Cluster Configuration\n---------------------')
     for kind, title in (('data', 'ndbd(NDB)'), ('mgmd', 'ndb_mgmd(MGM)'), ('api', 'mysqld(API)')):
         nodes = [n for n in config['nodes'] if n['type'] == kind]
@@ -649,7 +716,9 @@ def _show(state):
                     continue
                 extra = '' if status == 'started' else ', %s' % status
                 group = 'Nodegroup: %d' % node['nodegroup'] if node['nodegroup'] is not None else 'no nodegroup'
-                print('%s\t@%s  (%s%s, %s)' % (label, node['hostname'], VERSION, extra, group))
+                # The master (the oldest started data node; here the lowest id) is marked `, *`.
+                master = ', *' if status == 'started' and node['id'] == min(started) else ''
+                print('%s\t@%s  (%s%s, %s%s)' % (label, node['hostname'], VERSION, extra, group, master))
             elif kind == 'mgmd' and _mgmd_alive(state, node['id']):
                 print('%s\t@%s  (%s)' % (label, node['hostname'], VERSION))
             else:
@@ -715,15 +784,25 @@ def _mgm_stop(ids, options):
         log('ndb_mgm', 'stop_refused', nodes=ids, reason=refusal)
         print('Shutdown failed.\n*  2002: Stop failed\n*        %s' % refusal)
         return 255
+    mgmd_stopped = False
     for node_id in ids:
         node = state['nodes'].get(str(node_id), {})
         pid = node.get('pid')
         if pid and _alive(pid):
             os.kill(pid, signal.SIGTERM)
+            if node.get('type') == 'mgmd':
+                # Asynchronous, as ndb_mgm_stop4 is for a management server: it answers, then leaves.
+                deadline = time.time() + 5
+                while time.time() < deadline and _mgmd_alive(read_state(), node_id):
+                    time.sleep(0.02)
+                mgmd_stopped = True
+                continue
             deadline = time.time() + 5
             while _alive(pid) and time.time() < deadline:
                 time.sleep(0.05)
     print('Node %s has shutdown.' % ' '.join(str(i) for i in ids))
+    if mgmd_stopped:
+        print('Disconnecting to allow Management Server to shutdown')
     return 0
 
 
@@ -751,29 +830,70 @@ def _mgm_restart(ids, options):
     return 0
 
 
-def _backup(command, stdin_password):
-    match = re.match(r'(?i)^\s*START\s+BACKUP(?:\s+(\d+))?(\s+ENCRYPT(?:\s+PASSWORD\s*=\s*(\'[^\']*\'|"[^"]*"))?)?'
-                     r'(?:\s+(WAIT\s+COMPLETED|WAIT\s+STARTED|NOWAIT))?\s*;?\s*$', command)
-    if not match:
-        print('Invalid command: %s' % _redact(command))
-        return 1
-    encrypt = bool(match.group(2))
-    password = match.group(3)[1:-1] if match.group(3) else stdin_password
+def _backup_words(command):
+    """START BACKUP's arguments split as BaseString::splitWithQuotedStrings does: quotes keep spaces together."""
+    return re.findall(r'''(?:[^\s"']+|"[^"]*"|'[^']*')+''', command.strip().rstrip(';'))[2:]
+
+
+def _backup(command, default_password, interactive):
+    """executeStartBackup (storage/ndb/src/mgmclient/CommandInterpreter.cpp): ENCRYPT PASSWORD='...' anywhere; a bare
+    ENCRYPT takes the --backup-password(-from-stdin) password only as the LAST word (followed by another word it is
+    ignored); with such a password and no encryption, the warning and an UNENCRYPTED backup. Errors return -1."""
+    args = _backup_words(command)
+    backup_id, wait, password, password_set = None, 'COMPLETED', None, False
+    i = 0
+    while i < len(args):
+        word = args[i].upper()
+        if i == 0 and args[i].isdigit():
+            backup_id = int(args[i])
+        elif word in ('SNAPSHOTSTART', 'SNAPSHOTEND'):
+            pass
+        elif word == 'NOWAIT':
+            wait = None
+        elif word == 'WAIT' and i + 1 < len(args) and args[i + 1].upper() in ('COMPLETED', 'STARTED'):
+            wait = args[i + 1].upper()
+            i += 1
+        elif word == 'ENCRYPT':
+            if password_set:
+                _invalid(command)
+                return 255
+            if i + 1 < len(args):
+                if args[i + 1].upper().startswith('PASSWORD='):
+                    value = args[i + 1].split('=', 1)[1]
+                    if len(value) < 2 or value[0] not in '"\'' or value[0] != value[-1]:
+                        _invalid(command, 'Encryption password should be within quotes')
+                        return 255
+                    password, password_set = value[1:-1], True
+                    i += 1
+            elif default_password is not None:
+                password, password_set = default_password, True
+            else:
+                _invalid(command, 'Encryption need password')
+                return 255
+        else:
+            _invalid(command)
+            return 255
+        i += 1
+    if not password_set and default_password is not None:
+        print('Warning, unencrypted backup requested although backup password is provided.')
+    if wait:
+        print('Waiting for %s, this may take several minutes' % wait.lower())
+    encrypt = password_set
     with locked() as state:
         nodes = _data_nodes(state)
         if any(_data_state(state, n['id']) != 'started' for n in nodes):
             print('Backup failed\n*  3001: Could not start backup\n*        Too many nodes down: Temporary error')
-            return 1
+            return 255
         if state['config']['require_encrypted_backup'] and not encrypt:
             print('Backup failed\n*  3001: Could not start backup\n*        Encrypted backup required '
                   '(RequireEncryptedBackup=1): Permanent error: Application error')
-            return 1
+            return 255
         if encrypt:
             problem = _password_problem(password, BACKUP_FORBIDDEN, 256)
             if problem:
                 print('Backup failed\n*  3001: Could not start backup\n*        %s' % problem)
-                return 1
-        backup_id = int(match.group(1)) if match.group(1) else state['next_backup_id']
+                return 255
+        backup_id = backup_id or state['next_backup_id']
         state['next_backup_id'] = backup_id + 1
         state['backups'].append({'id': backup_id, 'encrypted': encrypt})
     check = _password_check(password) if encrypt else ''
@@ -781,13 +901,16 @@ def _backup(command, stdin_password):
         base = os.path.join(node['datadir'] or '.', 'BACKUP', 'BACKUP-%d' % backup_id)
         for name in ('BACKUP-%d-0.%d.Data', 'BACKUP-%d.%d.ctl', 'BACKUP-%d.%d.log'):
             _write_xfrm(os.path.join(base, name % (backup_id, node['id'])), encrypt, check)
-    log('ndb_mgm', 'backup', backup_id=backup_id, encrypted=encrypt,
+    log('ndb_mgm', 'backup', backup_id=backup_id, encrypted=encrypt, interactive=interactive,
         password_sha256=hashlib.sha256(password.encode()).hexdigest() if password else None)
     first = nodes[0]['id']
-    print('Waiting for completed, this may take several minutes')
-    print('Node %d: Backup %d started from node 1' % (first, backup_id))
-    print('Node %d: Backup %d started from node 1 completed\n StartGCP: 100 StopGCP: 103\n'
-          ' #Records: 2053 #LogRecords: 0\n Data: 50928 bytes Log: 0 bytes' % (first, backup_id))
+    # The event lines: from the command itself with -e (a log event handle), from the event thread when the
+    # commands come on stdin; either way ndb_mgm reports the id only here.
+    if wait:
+        print('Node %d: Backup %d started from node 1' % (first, backup_id))
+    if wait == 'COMPLETED':
+        print('Node %d: Backup %d started from node 1 completed\n StartGCP: 100 StopGCP: 103\n'
+              ' #Records: 2053 #LogRecords: 0\n Data: 50928 bytes Log: 0 bytes' % (first, backup_id))
     return 0
 
 
@@ -900,6 +1023,34 @@ def main_mysql(argv):
     return 0
 
 
+def main_ndbinfo_select_all(argv):
+    """ndbinfo_select_all [-c CS] TABLE... (storage/ndb/tools/ndbinfo_select_all.cpp): `== table ==`, the column names
+    and the rows, tab-separated with a trailing tab. Only config_values, with EncryptedFileSystem (parameter 680)
+    and NoOfReplicas (3) of every started data node; another table: `Failed to open`, exit code 0 all the same."""
+    args = argv[1:]
+    tables = [a for a in args if not a.startswith('-')]
+    opts = _options([a for a in args if a.startswith('-')], {'-c': 'ndb-connectstring',
+                                                              '--ndb-connectstring': 'ndb-connectstring',
+                                                              '--connect-retries': 'connect-retries',
+                                                              '--connect-retry-delay': 'connect-retry-delay'})
+    log('ndbinfo_select_all', 'invoke', argv=argv, **stdin_fields(None))
+    state = read_state()
+    if not _mgmd_up(state, opts.get('ndb-connectstring')):
+        print('Unable to connect to management server.')
+        return 1
+    for table in tables:
+        print('== %s ==' % table)
+        if table != 'config_values':
+            print('Failed to open: %s, res: 4240' % table)
+            continue
+        print('node_id\tconfig_param\tconfig_value\t')
+        for node in _data_nodes(state):
+            if _data_state(state, node['id']) == 'started':
+                print('%d\t3\t%d\t' % (node['id'], state['config']['replicas']))
+                print('%d\t680\t%d\t' % (node['id'], state['nodes'][str(node['id'])]['encrypted_fs']))
+    return 0
+
+
 # --- option parsing -------------------------------------------------------------------------
 
 def _options(args, valued, flags=(), lenient=False):
@@ -933,7 +1084,7 @@ def _int(value):
 
 
 PROGRAMS = {'ndb_mgm': main_ndb_mgm, 'ndb_mgmd': main_ndb_mgmd, 'ndbmtd': main_ndbmtd, 'ndb_restore': main_ndb_restore,
-            'ndbxfrm': main_ndbxfrm, 'mysql': main_mysql}
+            'ndbxfrm': main_ndbxfrm, 'mysql': main_mysql, 'ndbinfo_select_all': main_ndbinfo_select_all}
 
 
 def main():

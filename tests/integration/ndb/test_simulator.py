@@ -30,7 +30,7 @@ def cluster(tmp_path_factory):
 
 
 def mgm(cluster, command):
-    proc = subprocess.run([os.path.join(harness.SIM_BIN, 'ndb_mgm'), '--connect-retries=0', '-e', command],
+    proc = subprocess.run([os.path.join(harness.SIM_BIN, 'ndb_mgm'), '--connect-retries=1', '-e', command],
                           env=cluster.env(), capture_output=True, timeout=60, check=False)
     return proc.returncode, proc.stdout.decode()
 
@@ -117,7 +117,7 @@ def test_without_nodaemon_ndbmtd_daemonizes(cluster):
     assert angel != proc.pid
     with open('/proc/%d/stat' % angel) as f:
         assert f.read().split(') ', 1)[1].split()[3] == str(angel)  # session leader: detached
-    subprocess.run([os.path.join(harness.SIM_BIN, 'ndb_mgm'), '--connect-retries=0', '-e', '%d stop' % node],
+    subprocess.run([os.path.join(harness.SIM_BIN, 'ndb_mgm'), '--connect-retries=1', '-e', '%d stop' % node],
                    env=cluster.env(), check=True, capture_output=True)
     deadline = time.time() + 10
     while os.path.exists('/proc/%d' % angel) and time.time() < deadline:

@@ -69,7 +69,8 @@ def _strings(value, where):
 
 # Variables that only another entry point reads (ndb_tde's backup, restore and status): documented there, not in main.
 OTHER_ENTRY_POINT_VARIABLES = {
-    'ndb_tde': ('ndb_tde_backup_', 'ndb_tde_restore_', 'ndb_tde_ndb_restore_bin', 'ndb_tde_status_', 'ndb_tde_mysql_args'),
+    'ndb_tde': ('ndb_tde_backup_', 'ndb_tde_restore_', 'ndb_tde_ndb_restore_bin', 'ndb_tde_status_', 'ndb_tde_mysql_args',
+                'ndb_tde_ndbinfo_select_all_bin'),
 }
 
 

@@ -18,7 +18,7 @@ NODES = [{'id': 1, 'type': 'mgmd', 'nodegroup': None}, {'id': 2, 'type': 'data',
 
 
 def test_filters_registered():
-    assert sorted(F) == ['ndb_backup_result', 'ndb_config_nodes', 'ndb_config_problems', 'ndb_config_values',
+    assert sorted(F) == ['ndb_active_encryption', 'ndb_backup_result', 'ndb_config_nodes', 'ndb_config_problems', 'ndb_config_values',
                          'ndb_password_hex', 'ndb_password_problems', 'ndb_restart_problems', 'ndb_restart_waves',
                          'ndb_tde_status_table']
     assert F['ndb_password_hex']('t0p$') == '74307024'
@@ -42,8 +42,10 @@ def test_errors_are_filter_errors():
 
 def test_ndb_backup_result():
     out = 'Node 2: Backup 7 started from node 1\nNode 2: Backup 7 started from node 1 completed\n'
-    assert F['ndb_backup_result'](out) == {'backup_id': 7, 'completed': True, 'error': None}
-    assert F['ndb_backup_result']('') == {'backup_id': None, 'completed': False, 'error': None}
+    assert F['ndb_backup_result'](out) == {'backup_id': 7, 'completed': True, 'started': True, 'aborted': False,
+                                           'unencrypted_warning': False, 'error': None}
+    empty = F['ndb_backup_result']('')
+    assert empty['backup_id'] is None and not empty['completed'] and empty['error'] is None
 
 
 def test_ndb_restart_problems_reads_the_data_nodes_of_ndb_cluster_info():
@@ -55,3 +57,20 @@ def test_ndb_restart_problems_reads_the_data_nodes_of_ndb_cluster_info():
     assert F['ndb_restart_problems'](NODES[:3], 1)[0].startswith('NoOfReplicas=1: ')
     with pytest.raises(AnsibleFilterError, match="backup_confirmed must be a boolean, got 'perhaps'"):
         F['ndb_restart_problems'](NODES, 2, 'perhaps')
+
+
+def test_ndb_active_encryption_reads_either_source():
+    select_all = {'rc': 0, 'stdout': '== config_values ==\nnode_id\tconfig_param\tconfig_value\t\n2\t680\t1\t\n'
+                                     '3\t680\t0\t\n', 'stderr': ''}
+    assert F['ndb_active_encryption'](select_all) == {'values': {2: 1, 3: 0}, 'error': None}
+    assert F['ndb_active_encryption']({'rc': 0, 'stdout': '2\t1\n', 'stderr': ''}, 'sql') == {'values': {2: 1},
+                                                                                              'error': None}
+    # ndbinfo_select_all exits 0 after "Failed to open": the line is the answer.
+    failed = F['ndb_active_encryption']({'rc': 0, 'stdout': '== config_values ==\nFailed to open: config_values, '
+                                                            'res: 4240\n', 'stderr': ''})
+    assert failed['values'] == {} and 'Failed to open' in failed['error']
+    assert 'rc 1' in F['ndb_active_encryption']({'rc': 1, 'stdout': 'Unable to connect to management server.',
+                                                 'stderr': ''})['error']
+    assert 'ndb_tde_status_query_host' in F['ndb_active_encryption']({'skipped': True}, 'sql')['error']
+    with pytest.raises(AnsibleFilterError):
+        F['ndb_active_encryption']({}, 'mysql')

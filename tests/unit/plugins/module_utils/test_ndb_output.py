@@ -75,14 +75,69 @@ def test_unreachable_management_server_is_an_error():
 def test_parse_backup_output():
     ok = ('Waiting for completed, this may take several minutes\nNode 2: Backup 7 started from node 1\n'
           'Node 2: Backup 7 started from node 1 completed\n StartGCP: 1 StopGCP: 4\n')
-    assert O.parse_backup_output(ok) == {'backup_id': 7, 'completed': True, 'error': None}
+    assert O.parse_backup_output(ok) == {'backup_id': 7, 'completed': True, 'started': True, 'aborted': False,
+                                         'unencrypted_warning': False, 'error': None}
     failed = 'Backup failed\n*  3001: Could not start backup\n*        Encrypted backup required'
     result = O.parse_backup_output(failed)
     assert result['completed'] is False and 'Encrypted backup required' in result['error']
     assert result['backup_id'] is None
     # WAIT STARTED: ndb_mgm returns once the backup has started; the id is known, completion is not.
-    assert O.parse_backup_output('Node 2: Backup 8 started from node 1\n') == {'backup_id': 8, 'completed': False,
-                                                                               'error': None}
+    started = O.parse_backup_output('Node 2: Backup 8 started from node 1\n')
+    assert started['backup_id'] == 8 and not started['completed'] and started['error'] is None
+
+
+def test_parse_backup_output_sees_the_unencrypted_warning():
+    """Real ndb_mgm 9.7.4, --backup-password-from-stdin -e "START BACKUP 11 ENCRYPT WAIT COMPLETED": exit 0, a
+    completed backup, and this warning: the backup is plain text."""
+    text = ('Connected to management server at 127.0.0.1 port 1186 (using cleartext)\n' + O.UNENCRYPTED_WARNING +
+            '\nWaiting for completed, this may take several minutes\nNode 2: Backup 11 started from node 1\n'
+            'Node 2: Backup 11 started from node 1 completed\n')
+    result = O.parse_backup_output(text)
+    assert result['unencrypted_warning'] and result['completed'] and result['backup_id'] == 11
+    assert result['error'] is None
+
+
+def test_parse_backup_output_failures_on_stdin_exit_zero():
+    """Commands on stdin end with exit code 0 whatever happened: only the lines tell."""
+    invalid = 'Invalid command: START BACKUP ENCRYPT PASSWORD=x\nEncryption password should be within quotes\n' \
+              'Type HELP for help.\n'
+    result = O.parse_backup_output(invalid)
+    assert 'Invalid command' in result['error'] and 'within quotes' in result['error']
+    assert 'Type HELP' not in result['error']
+    aborted = O.parse_backup_output('Node 2: Backup 9 started from node 1\n'
+                                    'Node 2: Backup 9 started from 1 has been aborted. Error: 1350\n')
+    assert aborted['aborted'] and not aborted['completed'] and aborted['error']
+    down = O.parse_backup_output('ERROR: Unable to connect with connect string: nodeid=0,127.0.0.1:1186\n')
+    assert down['error'] and down['backup_id'] is None
+
+
+def test_unreachable_management_server_with_the_real_error_prefix():
+    """mgmapi.cpp prints `ERROR: Unable to connect with connect string: ...`."""
+    with pytest.raises(NdbError, match='could not reach'):
+        O.parse_show('ERROR: Unable to connect with connect string: nodeid=0,127.0.0.1:41186\n')
+    assert O.connect_error('Connected to management server at x port 1 (using cleartext)') is None
+
+
+def test_parse_stop_output():
+    assert O.parse_stop_output('Connected to management server at h port 1186 (using cleartext)\n'
+                               'Node 2 4 has shutdown.\n') == {'stopped': [2, 4], 'disconnected': False, 'error': None}
+    mgmd = O.parse_stop_output('Node 1 has shutdown.\nDisconnecting to allow Management Server to shutdown\n')
+    assert mgmd['stopped'] == [1] and mgmd['disconnected']
+    refused = O.parse_stop_output('Shutdown failed.\n*  2002: Stop failed\n*        Node shutdown would cause '
+                                  'system crash: Permanent error: Application error\n')
+    assert refused['stopped'] == [] and 'system crash' in refused['error']
+
+
+def test_parse_ndbinfo_select_all():
+    text = ('== config_values ==\nnode_id\tconfig_param\tconfig_value\t\n2\t3\t2\t\n2\t680\t1\t\n'
+            '3\t680\t0\t\n3\t5\tx\t\n')
+    tables = O.parse_ndbinfo_select_all(text)
+    assert tables['config_values'][1] == {'node_id': '2', 'config_param': '680', 'config_value': '1'}
+    assert O.encrypted_fs_values(tables['config_values']) == {2: 1, 3: 0}
+    with pytest.raises(NdbError, match='Failed to open'):
+        O.parse_ndbinfo_select_all('== nope ==\nFailed to open: nope, res: 4240\n')
+    with pytest.raises(NdbError, match='Unable to connect'):
+        O.parse_ndbinfo_select_all('Unable to connect to management server.\n')
 
 
 def test_parse_ndbxfrm_and_config_values():

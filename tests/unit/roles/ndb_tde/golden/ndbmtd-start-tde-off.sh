@@ -73,8 +73,9 @@ start() {
     echo "node ${NODE_ID}: ${RUN_AS} cannot append to ${OUT_FILE}" >&2
     return 1
   fi
-  # A session of its own: stop signals the angel and its data node process together.
-  setsid "$0" run </dev/null > >("${as_user[@]}" sh -c 'exec cat >>"$1"' sh "${OUT_FILE}") 2>&1 &
+  # A session of its own: stop signals the angel and its data node process together. The logger's own stderr
+  # is not the caller's: inherited, it would hold a caller's output pipe open for as long as the node runs.
+  setsid "$0" run </dev/null > >("${as_user[@]}" sh -c 'exec cat >>"$1"' sh "${OUT_FILE}" 2>/dev/null) 2>&1 &
   echo $! >"${PID_FILE}"
   echo "node ${NODE_ID} started (pid $!)"
 }
