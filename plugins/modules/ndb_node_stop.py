@@ -14,8 +14,9 @@ description:
   - Waits until every data node of the cluster reports C(started) (up to O(timeout)), refuses when the node to
     stop is not the only one down in its node group, runs C(ndb_mgm -e "N stop"), and waits until the management
     server reports the node C(not connected).
-  - With O(node_ids), the nodes are stopped together by one C(ndb_mgm -e "N M stop") (one wave of a rolling
-    restart per node group); two of them in one node group are refused before anything is stopped.
+  - With O(node_ids), the nodes are stopped as one wave of a rolling restart (at most one per node group), each by
+    its own C(ndb_mgm -e "N stop"): the management server refuses a graceful stop of several nodes in one command;
+    two of them in one node group are refused before anything is stopped.
   - A node that is already down is left as it is when every other data node is started.
   - This is the gate of a rolling restart; stopping the node's service afterwards (so that its angel process
     exits as well) is up to the caller.
@@ -169,14 +170,17 @@ def main():
     if not up or module.check_mode:
         module.exit_json(changed=bool(up), stopped=False, waited=round(time.time() - start, 1), **result)
 
-    # 2. stop them with one command and wait until the management server sees them down
-    command_text = '%s stop' % ' '.join(str(i) for i in up)
-    rc, out, err = module.run_command(command + ['-e', command_text])
-    # The lines decide, not only the exit code: success is `Node 2 4 has shutdown.` naming every node.
-    answer = ndb_output.parse_stop_output(out + '\n' + err)
-    if rc != 0 or answer['error'] or sorted(answer['stopped']) != sorted(up):
-        module.fail_json(msg='ndb_mgm -e "%s" failed (rc %d): %s' % (
-            command_text, rc, answer['error'] or (err or out).strip()[:300] or 'no "has shutdown" line'))
+    # 2. stop them one command each (real ndb_mgm 9.7 refuses "2 4 stop": "Unsupported multi node shutdown. Abort
+    # option required."; MgmtSrvr stops several nodes at once only with -a, which is not graceful), then wait until
+    # the management server sees all of them down. The lines decide, not only the exit code.
+    for node in up:
+        command_text = '%d stop' % node
+        rc, out, err = module.run_command(command + ['-e', command_text])
+        answer = ndb_output.parse_stop_output(out + '\n' + err)
+        if rc != 0 or answer['error'] or answer['stopped'] != [node]:
+            module.fail_json(msg='ndb_mgm -e "%s" failed (rc %d): %s' % (
+                command_text, rc, answer['error'] or (err or out).strip()[:300] or 'no "has shutdown" line'))
+    command_text = ', '.join('%d stop' % i for i in up)
     deadline = time.time() + p['timeout']
     while True:
         states = dict((n['id'], n['state']) for n in read(module, command))

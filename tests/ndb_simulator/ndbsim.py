@@ -6,7 +6,8 @@ It is not NDB. It keeps node states in a JSON file under $NDBSIM_STATE (default 
 logs every invocation (argv, a SHA-256 of stdin, never stdin itself) to log.jsonl there, and
 behaves like the real programs where the orchestration depends on it:
 
-  ndb_mgmd  -f config.ini [--reload|--initial]  loads config.ini into the state and "daemonizes" (exits)
+  ndb_mgmd  -f config.ini [--reload|--initial]  loads config.ini into the state and daemonizes (pid file); after
+            "N stop" it lingers a moment holding its port, as the real one
   ndbmtd    checks its options like ndbmtd (--defaults-file first), reads the file system password
             from stdin (up to a line break) or [ndbd] filesystem-password, refuses EncryptedFileSystem=1
             without one, a wrong password for an encrypted file system, or a file system whose
@@ -14,8 +15,10 @@ behaves like the real programs where the orchestration depends on it:
             process (so /proc/<pid>/cmdline and environ can be inspected), "starting" for a moment,
             then "started". --initial rewrites ndb_<id>_fs, with D1/NDBCNTR/S0.sysfile when encrypted.
   ndb_mgm   -e show | "all status" | "N status" | "N stop" | START BACKUP ..., or commands on stdin,
-            --backup-password-from-stdin
+            --backup-password-from-stdin; parsed, answered and exiting as the real 9.7.4 client does on the
+            points tests/integration/ndb/test_parity.py compares (ENCRYPT last, stdin exit 0, connect retries)
   ndbxfrm   -i FILE
+  ndbinfo_select_all  config_values (EncryptedFileSystem, NoOfReplicas)
   mysql     the ndbinfo EncryptedFileSystem query of the TDE blog post
 
 Events that real NDB would punish are logged, not hidden: stopping a node while another node of its
@@ -780,6 +783,10 @@ def _mgm_stop(ids, options):
     log('ndb_mgm', 'stop', node=ids[0], nodes=ids, options=sorted(options))
     data_ids = [i for i in ids if _node_cfg(state, i)['type'] == 'data']
     refusal = _stop_refusal(state, data_ids, '-f' in options) if data_ids else None
+    if len(data_ids) > 1 and '-a' not in options:
+        # Real 9.7.4 ndb_mgmd stops several data nodes at once only with -a (abort), whatever their node groups
+        # (parity test: `2 3 stop`).
+        refusal = 'Unsupported multi node shutdown. Abort option required.: Permanent error: Application error'
     if refusal:
         log('ndb_mgm', 'stop_refused', nodes=ids, reason=refusal)
         print('Shutdown failed.\n*  2002: Stop failed\n*        %s' % refusal)

@@ -281,8 +281,13 @@ def test_control_ndb_mgm_history_keeps_a_typed_password(cluster, tmp_path):
     assert 'x-control' in (tmp_path / '.ndb_mgm_history').read_text()
 
 
-def test_status_table(cluster):
-    rc, out = cluster.playbook('ndb_tde_status.yml')
+@pytest.mark.parametrize('source', ['ndbinfo_select_all', 'sql'])
+def test_status_table(cluster, source):
+    """EncryptedFileSystem from ndbinfo_select_all (the default, no SQL node) or the ndbinfo query of an SQL node."""
+    since = mark(cluster)
+    rc, out = cluster.playbook('ndb_tde_status.yml', {'ndb_tde_status_source': source})
+    assert [r['prog'] for r in cluster.log()[since:] if r['prog'] in ('mysql', 'ndbinfo_select_all')] == \
+        [{'sql': 'mysql'}.get(source, source)]
     assert rc == 0, out
     rows = [line for line in out.splitlines() if line.strip().startswith(('- ', "'")) and ' | ' in line]
     body = [r for r in rows if 'data' in r]
@@ -309,15 +314,16 @@ def test_rotation_of_two_nodes_with_their_new_passwords(cluster):
 
 
 def test_rotation_one_data_node_per_node_group_at_a_time(cluster):
-    """ndb_tde_restart_strategy nodegroup: waves {2, 4} then {3, 5}, each stopped by one ndb_mgm command once every
-    other node is started, each node with a new angel; never two nodes of one node group down."""
+    """ndb_tde_restart_strategy nodegroup: waves {2, 4} then {3, 5}, each stopped once every other node is started
+    (one STOP per node: real 9.7.4 refuses several data nodes in one STOP without -a), each node with a new angel;
+    never two nodes of one node group down."""
     since = mark(cluster)
     rc, out = cluster.playbook('ndb_password_rotation.yml', {'ndb_tde_restart_strategy': 'nodegroup'})
     assert rc == 0, out
     assert 'one data node of each node group at a time: data1 + data3 -> data2 + data4' in ' '.join(out.split())
     log = cluster.log()[since:]
     stops = [sorted(r['nodes']) for r in log if r['prog'] == 'ndb_mgm' and r['event'] == 'stop']
-    assert stops == [[2, 4], [3, 5]]
+    assert stops == [[2], [4], [3], [5]]
     node_events = [(r['event'], r['node']) for r in log if r['prog'] == 'ndbmtd' and r['event'] in ('stopped', 'started')]
     last_first_wave = max(i for i, (e, n) in enumerate(node_events) if e == 'started' and n in (2, 4))
     first_second_wave = min(i for i, (e, n) in enumerate(node_events) if e == 'stopped' and n in (3, 5))
@@ -404,3 +410,15 @@ def test_restore_of_an_encrypted_backup_with_the_password_on_stdin(cluster):
     assert_refused(cluster.playbook('ndb_restore_encrypted_backup.yml', {
         'ndb_tde_restore_backup_id': backup_id, 'ndb_tde_backup_password': BACKUP_PASSWORD}),
         'Table already exists')
+
+
+def test_backup_whose_files_are_not_encrypted_is_a_failure(cluster, tmp_path):
+    """ndb_mgm's word is not the proof: when ndbxfrm -i says encryption=no for a data node's backup file (what real
+    ndb_mgm 9.7.4 wrote for `START BACKUP N ENCRYPT WAIT COMPLETED` after its warning), the backup fails, naming the
+    files. Control: the same backup with the real ndbxfrm stand-in passes (test_encrypted_backup_password_only_on_stdin)."""
+    fake = tmp_path / 'ndbxfrm'
+    fake.write_text('#!/bin/sh\necho "File=$2, compression=no, encryption=no"\n')
+    fake.chmod(0o755)
+    out = assert_refused(cluster.playbook('ndb_encrypted_backup.yml', {
+        'ndb_tde_backup_password': BACKUP_PASSWORD, 'ndb_tde_ndbxfrm_bin': str(fake)}), 'not encrypted (ndbxfrm -i: encryption=no)')
+    assert BACKUP_PASSWORD not in out

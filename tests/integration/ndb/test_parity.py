@@ -258,7 +258,12 @@ def observe(cluster):
         raw['ndb_restore ' + name] = out[-600:]
         seen['ndb_restore ' + name] = rc == 0
 
-    # STOP: a data node may stop while its node group keeps the other; then the last one of the group may not.
+    # STOP: two data nodes in one command; a data node may stop while its node group keeps the other; then the last
+    # one of the group may not.
+    rc, out = cluster.mgm('-e', '2 3 stop')
+    raw['2 3 stop'] = out
+    parsed = ndb_output.parse_stop_output(out)
+    seen['2 3 stop'] = (rc, parsed['stopped'], parsed['error'])
     rc, out = cluster.mgm('-e', '3 stop')
     raw['3 stop'] = out
     parsed = ndb_output.parse_stop_output(out)
@@ -310,7 +315,7 @@ KEYS = ['show', 'all status', 'unreachable', 'connect-retries=0 still waiting af
         'ndbinfo_select_all no_such_table', 'ndbxfrm secrets file', 'ndbxfrm redo log',
         'backup password_stdin', 'backup command_stdin', 'backup misordered ENCRYPT WAIT COMPLETED',
         'backup unencrypted', 'backup bad quotes on stdin', 'ndb_restore no password', 'ndb_restore wrong password',
-        'ndb_restore right password', '3 stop', '2 stop (last of its node group)', 'mgmd pid file', '1 stop',
+        'ndb_restore right password', '2 3 stop', '3 stop', '2 stop (last of its node group)', 'mgmd pid file', '1 stop',
         '--reload at once', 'old mgmd gone within 60 s', '--reload after exit']
 
 
