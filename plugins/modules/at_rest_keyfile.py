@@ -18,7 +18,7 @@ description:
     never changes an existing key, since data on disk is encrypted with it.
   - An existing C(keys.enc) without its C(filekey) is refused, as is a file key that does not decrypt it.
   - Before C(keys.enc) is rewritten, its previous version is copied to O(path)/retired/keys.enc.<UTC stamp> (mode
-    0600, encrypted with the same file key): a retired key is never destroyed, since backups made while it was in use
+    0600, encrypted with the same file key); a retired key is never destroyed, since backups made while it was in use
     need it, and M(clustersec.mysql.key_guard) recognises a node still holding an earlier version.
   - Key material is never returned; RV(fingerprint) is equal for equal key sets and reveals no key.
 author: clustersec.mysql developers (@clustersec)

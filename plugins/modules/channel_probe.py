@@ -27,7 +27,7 @@ description:
   - A plaintext group-communication handshake on the channels of O(plain_peer_channels), as a galera peer without
     TLS would make it (a node with C(socket.dynamic) answers in the clear, a TLS-only node drops it).
   - Weakenings of the node's settings that no probe can see (SST tunnel options, C(socket.dynamic)) are findings
-    too when O(policy_settings) is given: amber when an opt-out in O(accepted_risks) covers them.
+    too when O(policy_settings) is given, amber when an opt-out in O(accepted_risks) covers them.
   - Problems are findings in the result (status C(green), C(amber) or C(red)); the module fails only on
     invalid arguments, so one bad node never stops a report.
 author: clustersec.mysql developers (@clustersec)

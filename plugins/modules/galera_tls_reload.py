@@ -20,7 +20,7 @@ description:
   - A reload statement the server refuses (an older server or provider) does not fail the module; RV(reload_error)
     carries the client's message so the caller can restart that node instead, gated.
   - MySQL 8.1 and later (PXC 8.4) refuse ALTER INSTANCE RELOAD TLS with 3888 "Invalid certificates" when their own
-    certificate does not verify against C(ssl_ca) (manual mode: the client CA); only then the reload is run once more
+    certificate does not verify against C(ssl_ca) (in manual mode, the client CA); only then the reload is run once more
     with C(NO ROLLBACK ON ERROR), which installs the new context and keeps C(ssl_ca) (RV(no_rollback)).
   - With O(served_cert), the certificate the port serves after the reload is compared with that file; a reload the
     server accepted while it kept another certificate is reported in RV(reload_error), never as reloaded.
