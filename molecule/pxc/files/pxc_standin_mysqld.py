@@ -113,6 +113,8 @@ PROFILES = {
 def profile(version):
     series = ".".join(version.split("-")[0].split(".")[:2])
     return PROFILES.get(series) or PROFILES["9.7" if series >= "9" else "8.4" if series >= "8.4" else "8.0"]
+
+
 # PXC's Debian packages: mysqld in /usr/sbin, where the server reads its global manifest mysqld.my; plugin_dir.
 MANIFEST_DIR = os.environ.get("PXC_STANDIN_MANIFEST_DIR", "/usr/sbin")
 PLUGIN_DIR = "/usr/lib/mysql/plugin"

@@ -138,8 +138,10 @@ def test_client_certificate_is_no_peer_and_only_profile_suites(host):
     assert not accepted and "unknown ca" in out.lower(), out[-600:]
     accepted, out = _handshake(host, f"{certs}/server-cert.pem", f"{certs}/server-key.pem")
     assert accepted, out[-600:]
-    assert "socket.ssl_cipher = ECDHE-ECDSA-AES128-GCM-SHA256:ECDHE-ECDSA-AES256-GCM-SHA384:ECDHE-RSA-AES128-GCM-SHA256:ECDHE-RSA-AES256-GCM-SHA384:ECDHE-ECDSA-CHACHA20-POLY1305:ECDHE-RSA-CHACHA20-POLY1305" in host.check_output(
-        "mysql -N -B -e 'SELECT @@wsrep_provider_options'")
+    served = host.check_output("mysql -N -B -e 'SELECT @@wsrep_provider_options'")
+    assert ("socket.ssl_cipher = ECDHE-ECDSA-AES128-GCM-SHA256:ECDHE-ECDSA-AES256-GCM-SHA384:"
+            "ECDHE-RSA-AES128-GCM-SHA256:ECDHE-RSA-AES256-GCM-SHA384:"
+            "ECDHE-ECDSA-CHACHA20-POLY1305:ECDHE-RSA-CHACHA20-POLY1305") in served
     me = host.backend.get_hostname()
     address = subprocess.run(["podman", "exec", me, "hostname", "-I"], capture_output=True, text=True,
                              check=True).stdout.split()[0]

@@ -12,7 +12,6 @@ went on to the next step of the play."""
 from __future__ import (absolute_import, division, print_function)
 __metaclass__ = type
 
-import json
 import os
 import stat
 import subprocess
@@ -52,8 +51,9 @@ def _tasks(via):
     """The rolling restart as the handler (flushed before the data-at-rest wait) or as the rotation playbooks call it,
     then the play's next step, which must not run anywhere once a restart failed."""
     if via == 'handler':
-        first = [{'name': 'Load the engine (its handler)', 'ansible.builtin.include_role': {
-                     'name': 'clustersec.mysql.galera', 'tasks_from': 'gate'}, 'run_once': True},
+        first = [{'name': 'Load the engine (its handler)',
+                  'ansible.builtin.include_role': {'name': 'clustersec.mysql.galera', 'tasks_from': 'gate'},
+                  'run_once': True},
                  {'name': 'A drop-in changed', 'ansible.builtin.debug': {'msg': 'changed'}, 'changed_when': True,
                   'notify': 'Restart changed Galera nodes one at a time'},
                  {'name': 'Restart before the wait', 'ansible.builtin.meta': 'flush_handlers'}]
@@ -109,4 +109,4 @@ def test_control_every_restart_succeeds_and_the_play_goes_on(tmp_path):
     assert rc == 0, out[-3000:]
     assert calls.count('systemctl start fake-galera') == 3, calls
     assert sorted(c for c in calls if c.startswith('next step')) == ['next step on db1', 'next step on db2',
-                                                                      'next step on db3'], calls
+                                                                     'next step on db3'], calls

@@ -64,7 +64,7 @@ def test_control_the_old_layout_is_caught():
     assert list(writers_in_check_mode(old)) == ['Make a throwaway directory (tempfile)', 'Issue (x509_node_certs)']
     # and a skipped block with a task forced into check mode is still caught
     forced = [{'name': 'b', 'when': 'not ansible_check_mode', 'block': [{'name': 'x', 'clustersec.mysql.x509_ca': {},
-                                                                          'check_mode': False}]}]
+                                                                         'check_mode': False}]}]
     assert list(writers_in_check_mode(forced)) == ['x (x509_ca)']
 
 

@@ -199,7 +199,10 @@ def automatic(pki, **extra):
     """[mysqld] of the pxc role's automatic mode (its secure defaults), the cluster CA and node certificate."""
     opts = {'pxc-encrypt-cluster-traffic': 'ON', 'ssl-ca': pki['cluster']['ca'], 'ssl-cert': pki['cluster']['cert'],
             'ssl-key': pki['cluster']['key'], 'tls_version': 'TLSv1.2,TLSv1.3',
-            'ssl_cipher': 'ECDHE-ECDSA-AES128-GCM-SHA256:ECDHE-ECDSA-AES256-GCM-SHA384:ECDHE-RSA-AES128-GCM-SHA256:ECDHE-RSA-AES256-GCM-SHA384:ECDHE-ECDSA-CHACHA20-POLY1305:ECDHE-RSA-CHACHA20-POLY1305', 'require_secure_transport': 'ON',
-            'wsrep_provider_options': 'socket.ssl_cipher=ECDHE-ECDSA-AES128-GCM-SHA256:ECDHE-ECDSA-AES256-GCM-SHA384:ECDHE-RSA-AES128-GCM-SHA256:ECDHE-RSA-AES256-GCM-SHA384:ECDHE-ECDSA-CHACHA20-POLY1305:ECDHE-RSA-CHACHA20-POLY1305'}
+            'ssl_cipher': 'ECDHE-ECDSA-AES128-GCM-SHA256:ECDHE-ECDSA-AES256-GCM-SHA384:ECDHE-RSA-AES128-GCM-SHA256:ECDHE-RSA-AES256-GCM-SHA384:'
+                          'ECDHE-ECDSA-CHACHA20-POLY1305:ECDHE-RSA-CHACHA20-POLY1305',
+            'require_secure_transport': 'ON',
+            'wsrep_provider_options': 'socket.ssl_cipher=ECDHE-ECDSA-AES128-GCM-SHA256:ECDHE-ECDSA-AES256-GCM-SHA384:'
+                                      'ECDHE-RSA-AES128-GCM-SHA256:ECDHE-RSA-AES256-GCM-SHA384:ECDHE-ECDSA-CHACHA20-POLY1305:ECDHE-RSA-CHACHA20-POLY1305'}
     opts.update(extra)
     return opts

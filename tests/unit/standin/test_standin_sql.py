@@ -69,7 +69,10 @@ def test_variables_answer_with_e_and_stdin(standin, pki):
     cmd = [sys.executable, CLIENT, '-N', '-B', '-e',
            'SELECT @@require_secure_transport, @@tls_version, @@ssl_cipher, @@ssl_ca, @@pxc_encrypt_cluster_traffic']
     out = subprocess.run(cmd, env=server.env, capture_output=True, text=True, check=True).stdout
-    assert out.rstrip('\n').split('\t') == ['1', 'TLSv1.2,TLSv1.3', 'ECDHE-ECDSA-AES128-GCM-SHA256:ECDHE-ECDSA-AES256-GCM-SHA384:ECDHE-RSA-AES128-GCM-SHA256:ECDHE-RSA-AES256-GCM-SHA384:ECDHE-ECDSA-CHACHA20-POLY1305:ECDHE-RSA-CHACHA20-POLY1305', pki['cluster']['ca'], '1']
+    assert out.rstrip('\n').split('\t') == ['1', 'TLSv1.2,TLSv1.3',
+                                            'ECDHE-ECDSA-AES128-GCM-SHA256:ECDHE-ECDSA-AES256-GCM-SHA384:'
+                                            'ECDHE-RSA-AES128-GCM-SHA256:ECDHE-RSA-AES256-GCM-SHA384:'
+                                            'ECDHE-ECDSA-CHACHA20-POLY1305:ECDHE-RSA-CHACHA20-POLY1305', pki['cluster']['ca'], '1']
     rows = dict(line.split('\t') for line in server.sql(
         "SHOW GLOBAL VARIABLES WHERE Variable_name IN ('require_secure_transport', 'have_ssl')")[1].splitlines())
     assert rows == {'require_secure_transport': 'ON', 'have_ssl': 'YES'}

@@ -122,8 +122,8 @@ def test_one_uuid_picks_the_highest_seqno():
     states = {'db1': _state(CLEAN.replace('41', '5000')), 'db2': _state(CLEAN),
               'db3': _state(CRASHED, {'uuid': U1, 'seqno': 40})}
     assert R.choose_bootstrap(states, ORDER, preferred='db2') == ('db1', [], {'db1': (U1, 5000, 'grastate.dat'),
-                                                                             'db2': (U1, 41, 'grastate.dat'),
-                                                                             'db3': (U1, 40, '--wsrep-recover')})
+                                                                              'db2': (U1, 41, 'grastate.dat'),
+                                                                              'db3': (U1, 40, '--wsrep-recover')})
 
 
 def _node(running, expired=True, grastate=CLEAN, recovered=None, known=None):

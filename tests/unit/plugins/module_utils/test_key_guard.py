@@ -192,7 +192,7 @@ def test_backup_is_dated_root_only_and_byte_identical(tmp_path):
         kept = os.path.join(directory, G.backup_name(path))
         assert open(kept, 'rb').read() == open(path, 'rb').read()
         assert stat.S_IMODE(os.stat(kept).st_mode) == 0o600
-    again, _ = G.backup([str(src / 'filekey')], str(root), when=None)
+    again, dummy = G.backup([str(src / 'filekey')], str(root), when=None)
     assert again != directory or len(os.listdir(directory)) == 2
     # check mode: names the directory, writes nothing
     before = sorted(os.listdir(str(root)))

@@ -95,7 +95,8 @@ SERVED = {'cert': '/etc/mysql/certs/server-cert.pem', 'host': 'db1', 'port': 330
 STATEMENTS = ['ALTER INSTANCE RELOAD TLS', "SET GLOBAL wsrep_provider_options='socket.ssl_reload=1'"]
 
 
-def _reload(server, served_fp='new', served=SERVED):
+def _reload(server, served_fp='new', served=None):
+    served = dict(SERVED) if served is None else served
     return T.reload(server, ['mysql'], STATEMENTS, served, lambda path: 'new', lambda host, port: (served_fp, None))
 
 

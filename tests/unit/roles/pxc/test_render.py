@@ -185,7 +185,9 @@ def test_datadir_variant_resolves_to_the_data_directory():
     text, dummy = render('db1', VARIANTS['automatic_datadir'])
     parsed = _sections(text)
     # Automatic mode: PXC sets socket.ssl/_ca/_cert/_key itself; the suite list is ours and survives.
-    assert parsed['mysqld']['wsrep_provider_options'] == 'gcache.size=1G; socket.ssl_cipher=ECDHE-ECDSA-AES128-GCM-SHA256:ECDHE-ECDSA-AES256-GCM-SHA384:ECDHE-RSA-AES128-GCM-SHA256:ECDHE-RSA-AES256-GCM-SHA384:ECDHE-ECDSA-CHACHA20-POLY1305:ECDHE-RSA-CHACHA20-POLY1305'
+    assert parsed['mysqld']['wsrep_provider_options'] == ('gcache.size=1G; socket.ssl_cipher=ECDHE-ECDSA-AES128-GCM-SHA256:ECDHE-ECDSA-AES256-GCM-SHA384:'
+                                                          'ECDHE-RSA-AES128-GCM-SHA256:ECDHE-RSA-AES256-GCM-SHA384:'
+                                                          'ECDHE-ECDSA-CHACHA20-POLY1305:ECDHE-RSA-CHACHA20-POLY1305')
     lookup = pxc_node.tls_lookup(parsed, '/var/lib/mysql')
     assert [lookup[k]['path'] for k in ('ca', 'cert', 'key')] == [
         '/var/lib/mysql/ca.pem', '/var/lib/mysql/server-cert.pem', '/var/lib/mysql/server-key.pem']
@@ -201,7 +203,9 @@ def test_mixed_file_has_each_channels_own_files():
     assert parsed['mysqld']['wsrep_provider_options'] == (
         'gcache.size=2G; socket.ssl_ca=/etc/mysql/gcomm/ca.pem; gcs.fc_limit=160; socket.ssl=yes; '
         'socket.ssl_cert=/etc/mysql/gcomm/node.pem; socket.ssl_key=/etc/mysql/gcomm/node-key.pem; '
-        'socket.ssl_cipher=ECDHE-ECDSA-AES128-GCM-SHA256:ECDHE-ECDSA-AES256-GCM-SHA384:ECDHE-RSA-AES128-GCM-SHA256:ECDHE-RSA-AES256-GCM-SHA384:ECDHE-ECDSA-CHACHA20-POLY1305:ECDHE-RSA-CHACHA20-POLY1305')
+        'socket.ssl_cipher=ECDHE-ECDSA-AES128-GCM-SHA256:ECDHE-ECDSA-AES256-GCM-SHA384:'
+        'ECDHE-RSA-AES128-GCM-SHA256:ECDHE-RSA-AES256-GCM-SHA384:'
+        'ECDHE-ECDSA-CHACHA20-POLY1305:ECDHE-RSA-CHACHA20-POLY1305')
 
 
 # ---------------------------------------------------------------- bad input through the role's own glue

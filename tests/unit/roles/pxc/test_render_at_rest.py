@@ -97,7 +97,9 @@ def test_settings_and_gcache_in_the_dropin():
                    'encrypt_tmp_files'):
         assert mysqld[option] == 'ON', option
     # Merged into the operator's string; the keyring component is not loaded from my.cnf.
-    assert mysqld['wsrep_provider_options'] == ('gcache.size=1G; socket.ssl_cipher=ECDHE-ECDSA-AES128-GCM-SHA256:ECDHE-ECDSA-AES256-GCM-SHA384:ECDHE-RSA-AES128-GCM-SHA256:ECDHE-RSA-AES256-GCM-SHA384:ECDHE-ECDSA-CHACHA20-POLY1305:ECDHE-RSA-CHACHA20-POLY1305; '
+    assert mysqld['wsrep_provider_options'] == ('gcache.size=1G; socket.ssl_cipher=ECDHE-ECDSA-AES128-GCM-SHA256:ECDHE-ECDSA-AES256-GCM-SHA384:'
+                                                'ECDHE-RSA-AES128-GCM-SHA256:ECDHE-RSA-AES256-GCM-SHA384:'
+                                                'ECDHE-ECDSA-CHACHA20-POLY1305:ECDHE-RSA-CHACHA20-POLY1305; '
                                                 'gcache.encryption=yes; allocator.disk_pages_encryption=yes')
     assert 'early-plugin-load' not in mysqld
 
