@@ -73,12 +73,14 @@ start() {
   if [ "$(id -un)" != "${RUN_AS}" ]; then
     as_user=(setpriv --reuid="${RUN_AS}" --regid="$(id -g "${RUN_AS}")" --init-groups --)
   fi
+  # shellcheck disable=SC2016 # single quotes intended: "$1" is the sh -c child's argument (the log file), expanded there
   if ! "${as_user[@]}" sh -c ': >>"$1"' sh "${OUT_FILE}" 2>/dev/null; then
     echo "node ${NODE_ID}: ${RUN_AS} cannot append to ${OUT_FILE}" >&2
     return 1
   fi
   # A session of its own: stop signals the angel and its data node process together. The logger's own stderr
   # is not the caller's: inherited, it would hold a caller's output pipe open for as long as the node runs.
+  # shellcheck disable=SC2016 # single quotes intended: "$1" is the sh -c child's argument (the log file), expanded there
   setsid "$0" run </dev/null > >("${as_user[@]}" sh -c 'exec cat >>"$1"' sh "${OUT_FILE}" 2>/dev/null) 2>&1 &
   echo $! >"${PID_FILE}"
   echo "node ${NODE_ID} started (pid $!)"
