@@ -17,20 +17,54 @@ import harness  # noqa: E402
 pytestmark = pytest.mark.skipif(os.geteuid() != 0, reason='the role writes root-owned files (run as root)')
 
 
-def test_mgmd_and_data_node_sharing_a_directory_keep_the_data_nodes_mode(tmp_path):
-    """Both default to /var/lib/mysql-cluster: the data node's directory (owned by the data user, 0750) must not be
-    reset by the management server's task (root, 0755), nor flip on every run."""
+def test_mgmd_and_data_node_sharing_a_directory_are_refused_before_anything_is_written(tmp_path):
+    """The management server's directories (the defaults before issue 28: /var/lib/mysql-cluster for both) must not
+    be the data node's directory, which the data user owns: ndb_mgmd runs as root and writes logs, pid file and
+    configuration cache there, and root writes config.ini. The pre-flight refuses, naming host and path, and writes
+    nothing; control: the same cluster with the management server in a directory of its own runs, its directories
+    root:root 0750."""
     shared = os.path.join(str(tmp_path), 'mgm')
     c = harness.Cluster(tmp_path, data_nodes=2, host_vars={2: {'ndb_tde_datadir': shared}})
     try:
         rc, out = c.playbook('ndb_tde_toggle.yml', {'ndb_tde_enabled': False})
+        assert rc != 0, out[-3000:]
+        assert re.search(r'data1[^\n]*ndb_tde_mgmd_datadir \(%s\) is the same as the data node directory %s'
+                         % (re.escape(shared), re.escape(shared)), out), out[-3000:]
+        assert 'ndb_tde_mgmd_configdir (%s/cache) is inside the data node directory' % shared in out
+        assert not os.path.exists(shared), os.listdir(shared)
+        assert not c.pids('mgmd') and not c.pids()
+    finally:
+        c.stop_all()
+    control = os.path.join(str(tmp_path), 'control')
+    os.mkdir(control)
+    c = harness.Cluster(control, data_nodes=2)
+    try:
+        rc, out = c.playbook('ndb_tde_toggle.yml', {'ndb_tde_enabled': False})
         assert rc == 0, out[-3000:]
-        assert stat.S_IMODE(os.stat(shared).st_mode) == 0o750, oct(os.stat(shared).st_mode)
-        assert os.path.isdir(os.path.join(shared, 'ndb_2_fs'))
+        mgm = os.path.join(control, 'mgm')
+        for path in (mgm, os.path.join(mgm, 'cache')):
+            st = os.stat(path)
+            assert (st.st_uid, st.st_gid, stat.S_IMODE(st.st_mode)) == (0, 0, 0o750), (path, oct(st.st_mode))
+        assert os.path.isdir(os.path.join(c.datadir(2), 'ndb_2_fs'))
         rc, out = c.playbook('ndb_tde_toggle.yml', {'ndb_tde_enabled': False})
         assert rc == 0, out[-3000:]
         assert re.search(r'data1\s*: ok=\d+\s+changed=0', out), out[-1500:]
-        assert stat.S_IMODE(os.stat(shared).st_mode) == 0o750
+    finally:
+        c.stop_all()
+
+
+def test_a_management_directory_another_account_can_change_is_refused(tmp_path):
+    """Not the data node's directory, but writable by every account: refused the same way."""
+    c = harness.Cluster(tmp_path, data_nodes=2)
+    mgm = os.path.join(str(tmp_path), 'mgm')
+    os.mkdir(mgm)
+    os.chmod(mgm, 0o777)
+    try:
+        rc, out = c.playbook('ndb_tde_toggle.yml', {'ndb_tde_enabled': False})
+        assert rc != 0, out[-3000:]
+        assert re.search(r'data1[^\n]*ndb_tde_mgmd_datadir: %s is writable by every account' % re.escape(mgm), out), \
+            out[-3000:]
+        assert os.listdir(mgm) == [] and not c.pids('mgmd')
     finally:
         c.stop_all()
 
