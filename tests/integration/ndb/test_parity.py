@@ -104,17 +104,32 @@ class Loopback(object):
         return ['ndb_mgmd', '--config-file=%s' % self.config, '--configdir=%s' % os.path.join(self.mgmd_dir, 'cache'),
                 '--ndb-nodeid=1'] + list(flags)
 
-    def mgmd_pid(self):
-        try:
-            with open(os.path.join(self.mgmd_dir, 'ndb_1.pid')) as f:
-                return int(f.read().strip())
-        except (IOError, OSError, ValueError):
-            return None
+    def mgmd_pid(self, wait=0):
+        """The pid in ndb_mgmd's pid file; with wait, up to that many seconds for the daemon to write it (the parent
+        exits before the child has)."""
+        deadline = time.time() + wait
+        while True:
+            try:
+                with open(os.path.join(self.mgmd_dir, 'ndb_1.pid')) as f:
+                    pid = int(f.read().strip())
+                if os.path.exists('/proc/%d' % pid):
+                    return pid
+            except (IOError, OSError, ValueError):
+                pass
+            if time.time() >= deadline:
+                return None
+            time.sleep(0.1)
+
+    def started_mgmd(self):
+        pid = self.mgmd_pid(wait=10)
+        if pid:
+            self.mgmd_pids.add(pid)
+        return pid
 
     def start(self):
         rc, out = self.run(self.mgmd_argv('--initial'))
         assert rc == 0, out
-        self.mgmd_pids.add(self.mgmd_pid())
+        self.started_mgmd()
         for i, d in sorted(self.data_dirs.items()):
             log = open(os.path.join(d, 'ndbmtd.out'), 'w')
             proc = subprocess.Popen([os.path.join(self.bindir, 'ndbmtd'), '--ndb-nodeid=%d' % i,
@@ -154,7 +169,7 @@ class Loopback(object):
                 except OSError:
                     pass
             proc.wait(timeout=30)
-        for pid in list(self.mgmd_pids) + [self.mgmd_pid()]:
+        for pid in self.mgmd_pids | set([self.mgmd_pid()]):
             if pid:
                 try:
                     os.kill(pid, signal.SIGKILL)
@@ -275,7 +290,7 @@ def observe(cluster):
 
     # The management server: `1 stop` answers before the process has gone, so an immediate --reload finds the
     # port in use; once the old pid (from its pid file) has exited, the start succeeds.
-    old = cluster.mgmd_pid()
+    old = cluster.mgmd_pid(wait=10)
     seen['mgmd pid file'] = old is not None
     rc, out = cluster.mgm('-e', '1 stop')
     raw['1 stop'] = out
@@ -289,7 +304,7 @@ def observe(cluster):
         time.sleep(0.2)
     seen['old mgmd gone within 60 s'] = not (old and os.path.exists('/proc/%d' % old))
     rc, out = cluster.run(cluster.mgmd_argv('--reload'))
-    cluster.mgmd_pids.add(cluster.mgmd_pid())
+    cluster.started_mgmd()
     raw['--reload after exit'] = out
     seen['--reload after exit'] = rc
     return seen, raw
