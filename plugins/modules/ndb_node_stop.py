@@ -15,7 +15,7 @@ description:
     stop is not the only one down in its node group, runs C(ndb_mgm -e "N stop"), and waits until the management
     server reports the node C(not connected).
   - With O(node_ids), the nodes are stopped as one wave of a rolling restart (at most one per node group), each by
-    its own C(ndb_mgm -e "N stop"): the management server refuses a graceful stop of several nodes in one command;
+    its own C(ndb_mgm -e "N stop") (the management server refuses a graceful stop of several nodes in one command);
     two of them in one node group are refused before anything is stopped.
   - A node that is already down is left as it is when every other data node is started.
   - This is the gate of a rolling restart; stopping the node's service afterwards (so that its angel process

@@ -1036,10 +1036,9 @@ def main_ndbinfo_select_all(argv):
     and NoOfReplicas (3) of every started data node; another table: `Failed to open`, exit code 0 all the same."""
     args = argv[1:]
     tables = [a for a in args if not a.startswith('-')]
-    opts = _options([a for a in args if a.startswith('-')], {'-c': 'ndb-connectstring',
-                                                              '--ndb-connectstring': 'ndb-connectstring',
-                                                              '--connect-retries': 'connect-retries',
-                                                              '--connect-retry-delay': 'connect-retry-delay'})
+    names = {'-c': 'ndb-connectstring', '--ndb-connectstring': 'ndb-connectstring',
+             '--connect-retries': 'connect-retries', '--connect-retry-delay': 'connect-retry-delay'}
+    opts = _options([a for a in args if a.startswith('-')], names)
     log('ndbinfo_select_all', 'invoke', argv=argv, **stdin_fields(None))
     state = read_state()
     if not _mgmd_up(state, opts.get('ndb-connectstring')):
