@@ -7,7 +7,10 @@ SST library (wsrep_sst_common) replaced by a stub that sets what it would parse.
   runs it with sh -c. A joiner address of $(touch <file>) created the file on the donor (proved on the old script);
   now the address is refused and the command is quoted.
 - The joiner's rsync module is write only (a peer cannot download the data directory, galera.cache in clear) and
-  lists nothing; the donor can still write (read only = no)."""
+  lists nothing; the donor can still write (read only = no).
+- The joiner takes a donor only when its certificate names a node of wsrep_cluster_address: a certificate of the
+  cluster CA for another name is refused (nothing lands in the joiner's datadir); a listed node's certificate works,
+  by name, by IP, and where only the resolved addresses match (short name, FQDN, IP)."""
 
 from __future__ import (absolute_import, division, print_function)
 __metaclass__ = type
@@ -15,7 +18,9 @@ __metaclass__ = type
 import os
 import re
 import shutil
+import socket
 import subprocess
+import time
 
 import pytest
 
@@ -24,12 +29,15 @@ SCRIPT = os.path.join(ROOT, 'roles', 'mariadb_galera', 'files', 'wsrep_sst_rsync
 
 STUB = r'''
 # Stand-in for the server's wsrep_sst_common: the variables and helpers the script uses.
-WSREP_SST_OPT_ROLE=donor
+WSREP_SST_OPT_ROLE="${T_ROLE:-donor}"
+WSREP_SST_OPT_PARENT="${T_PARENT:-1}"
+WSREP_SST_OPT_MYSQLD="${T_MYSQLD:-}"
 WSREP_SST_OPT_HOST="$T_HOST"
 WSREP_SST_OPT_HOST_UNESCAPED="$T_HOST"
 WSREP_SST_OPT_PORT="$T_PORT"
 WSREP_SST_OPT_MODULE=rsync_sst
 WSREP_SST_OPT_BYPASS=1
+OLD_PWD="$(pwd)"
 WSREP_SST_OPT_GTID=00000000-0000-0000-0000-000000000000:-1
 WSREP_SST_OPT_GTID_DOMAIN_ID=0
 WSREP_SST_OPT_BINLOG=""
@@ -41,10 +49,11 @@ wsrep_log_warning() { echo "WARNING: $*" >&2; }
 wsrep_log_error() { echo "ERROR: $*" >&2; }
 create_dirs() { :; }
 get_binlog() { :; }
-is_local_ip() { return 1; }
+is_local_ip() { [ "$1" = 127.0.0.1 ]; }
 parse_cnf() {
     case "$2" in
-        tca) echo "$T_DATA/ca.pem";; tcert) echo "$T_DATA/cert.pem";; tkey) echo "$T_DATA/key.pem";; *) echo "$3";;
+        tca) echo "${T_CA:-$T_DATA/ca.pem}";; tcert) echo "${T_CERT:-$T_DATA/cert.pem}";;
+        tkey) echo "${T_KEY:-$T_DATA/key.pem}";; wsrep-cluster-address) echo "${T_CLUSTER:-$3}";; *) echo "$3";;
     esac
 }
 '''
@@ -142,3 +151,190 @@ def test_the_joiner_module_takes_uploads_but_never_gives_out_the_datadir(tmp_pat
     up = _rsync(conf, str(src), 'rsync://joiner/rsync_sst/')
     assert up.returncode == 0, up.stderr
     assert (data / 'ibdata1').read_text() == 'donor data\n'
+
+
+
+# The donor check on the joiner: a loopback SST, the joiner and the donor each the real script.
+
+def _openssl(*args):
+    subprocess.run(['openssl'] + list(args), check=True, capture_output=True, timeout=60)
+
+
+@pytest.fixture
+def pki(tmp_path):
+    """One cluster CA; certificates of it as the pki role issues them (CN and SANs), plus a rogue one."""
+    if not shutil.which('openssl'):
+        pytest.skip('needs openssl')
+    d = tmp_path / 'pki'
+    d.mkdir()
+    ca, ca_key = str(d / 'ca.pem'), str(d / 'ca.key')
+    _openssl('req', '-x509', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:P-256', '-nodes', '-keyout', ca_key,
+             '-out', ca, '-subj', '/CN=clustersec.mysql CA', '-days', '2',
+             '-addext', 'basicConstraints=critical,CA:TRUE,pathlen:0', '-addext', 'keyUsage=critical,keyCertSign')
+
+    def issue(name, cn, sans):
+        key, csr, cert, ext = (str(d / ('%s.%s' % (name, x))) for x in ('key', 'csr', 'pem', 'ext'))
+        _openssl('req', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:P-256', '-nodes', '-keyout', key, '-out', csr,
+                 '-subj', '/CN=%s' % cn)
+        with open(ext, 'w') as f:
+            f.write('subjectAltName=%s\nextendedKeyUsage=serverAuth,clientAuth\n' % ','.join(sans))
+        _openssl('x509', '-req', '-in', csr, '-CA', ca, '-CAkey', ca_key, '-CAcreateserial', '-out', cert,
+                 '-days', '2', '-extfile', ext)
+        return cert, key
+
+    certs = {
+        # the joiner, reached by the donor at 127.0.0.1
+        'joiner': issue('joiner', 'node1.example', ['DNS:node1.example', 'IP:127.0.0.1']),
+        # a node as the pki role issues it: CN and DNS the inventory name
+        'node2': issue('node2', 'node2.example', ['DNS:node2.example']),
+        # a node whose certificate holds an FQDN and its address, not the short name the cluster address uses
+        'node2-ip': issue('node2-ip', 'node2.example', ['DNS:node2.example', 'IP:127.0.0.1']),
+        # a node whose certificate holds only a name that resolves to the address the cluster address uses
+        'localhost': issue('localhost', 'localhost', ['DNS:localhost']),
+        # a certificate of the same CA for a host that is no node of the cluster
+        'rogue': issue('rogue', 'rogue.invalid', ['DNS:rogue.invalid', 'DNS:backup.invalid']),
+    }
+    return ca, certs
+
+
+def _free_port():
+    s = socket.socket()
+    s.bind(('127.0.0.1', 0))
+    port = s.getsockname()[1]
+    s.close()
+    return str(port)
+
+
+class Joiner(object):
+    """The script as joiner on 127.0.0.1:<port>, its parent a sleep the test ends."""
+
+    def __init__(self, script_dir, tmp_path, pki, cluster, mysqld=''):
+        d, self.data = script_dir
+        ca, certs = pki
+        if os.geteuid() == 0:
+            # The joiner's daemon runs as the server user; as root rsync drops to nobody, who must be able to write.
+            os.chmod(str(self.data), 0o777)
+        self.port = _free_port()
+        self.parent = subprocess.Popen(['sleep', '120'])
+        self.err = open(str(tmp_path / 'joiner.err'), 'w+')
+        env = dict(os.environ, T_ROLE='joiner', T_HOST='127.0.0.1', T_PORT=self.port, T_DATA=str(self.data),
+                   T_PARENT=str(self.parent.pid), T_CLUSTER=cluster, T_MYSQLD=mysqld, T_CA=ca,
+                   T_CERT=certs['joiner'][0], T_KEY=certs['joiner'][1])
+        self.proc = subprocess.Popen(['bash', str(d / 'wsrep_sst_rsync_tunnel')], env=env, stdout=subprocess.PIPE,
+                                     stderr=self.err, text=True)
+
+    def wait_ready(self):
+        line = self.proc.stdout.readline()
+        assert line.startswith('ready 127.0.0.1:%s/rsync_sst' % self.port), (line, self.stderr())
+        # ready comes once socat listens (ss); give socat a moment more where ss is missing
+        time.sleep(0.3)
+
+    def stderr(self):
+        self.err.flush()
+        self.err.seek(0)
+        return self.err.read()
+
+    def finish(self, timeout=30):
+        try:
+            out, _ = self.proc.communicate(timeout=timeout)
+        finally:
+            self.close()
+        return self.proc.returncode, out
+
+    def close(self):
+        if self.parent.poll() is None:
+            self.parent.kill()
+            self.parent.wait()
+        try:
+            self.proc.wait(timeout=15)
+        except subprocess.TimeoutExpired:
+            self.proc.kill()
+            self.proc.wait()
+
+
+def _files(top):
+    return sorted(os.path.relpath(os.path.join(dp, f), str(top)) for dp, dn, fn in os.walk(str(top)) for f in fn + dn)
+
+
+def _upload(pki, who, port, src):
+    """What an attacker holding a certificate of the CA does: rsync into the joiner's module through its own tunnel."""
+    ca, certs = pki
+    cert, key = certs[who]
+    env = dict(os.environ, RSYNC_CONNECT_PROG='socat - OPENSSL:127.0.0.1:%s,cert=%s,key=%s,cafile=%s,verify=1,'
+               'commonname=node1.example' % (port, cert, key, ca))
+    return subprocess.run(['rsync', '--recursive', str(src), 'rsync://127.0.0.1/rsync_sst/'], env=env,
+                          capture_output=True, text=True, timeout=60, check=False)
+
+
+def _donor_script(script_dir, tmp_path, pki, who, port):
+    """The real script as donor (IST: it sends the magic file that ends the joiner's wait)."""
+    d, _ = script_dir
+    ca, certs = pki
+    ddata = tmp_path / ('donor-' + who)
+    ddata.mkdir()
+    env = dict(os.environ, T_HOST='127.0.0.1', T_PORT=port, T_DATA=str(ddata), T_CA=ca, T_CERT=certs[who][0],
+               T_KEY=certs[who][1])
+    return subprocess.run(['bash', str(d / 'wsrep_sst_rsync_tunnel')], env=env, capture_output=True, text=True,
+                          timeout=90, check=False)
+
+
+def _payload(tmp_path):
+    src = tmp_path / 'evil'
+    src.mkdir()
+    (src / 't1.ibd').write_text('rows of the donor\n')
+    return src
+
+
+def test_a_certificate_of_the_ca_for_a_host_outside_the_cluster_writes_nothing(script_dir, tmp_path, pki):
+    joiner = Joiner(script_dir, tmp_path, pki, 'gcomm://node1.example,node2.example:4567?pc.wait_prim=no')
+    try:
+        joiner.wait_ready()
+        before = _files(joiner.data)
+        up = _upload(pki, 'rogue', joiner.port, _payload(tmp_path))
+        donor_run = _donor_script(script_dir, tmp_path, pki, 'rogue', joiner.port)
+        after = _files(joiner.data)
+        assert not (joiner.data / 'evil').exists(), 'a donor outside the cluster wrote into the joiner:\n' + up.stderr
+        assert not (joiner.data / 'rsync_sst_complete').exists()
+        assert after == before, (before, after)
+        assert up.returncode != 0 and donor_run.returncode != 0, (up.stderr, donor_run.stderr)
+        assert joiner.proc.poll() is None, 'the joiner must keep waiting for the real donor'
+        err = joiner.stderr()
+        assert "refusing the donor at 127.0.0.1: its certificate (CN 'rogue.invalid'" in err, err
+    finally:
+        joiner.close()
+
+
+@pytest.mark.parametrize('cluster, mysqld, who', [
+    # the collection's layout: wsrep_cluster_address holds the inventory names the certificates carry
+    ('gcomm://node1.example,Node2.Example:4567', '', 'node2'),
+    # the cluster address by IP, the certificate with that IP
+    ('gcomm://10.255.0.1,127.0.0.1:4567', '', 'node2-ip'),
+    # the cluster address by a name that resolves to the certificate's IP (short name against FQDN)
+    ('gcomm://node1.example,localhost', '', 'node2-ip'),
+    # the cluster address by IP, the certificate with a name that resolves to it
+    ('gcomm://10.255.0.1,[::2]:4567,127.0.0.1', '', 'localhost'),
+    # a server argument wins over the option files
+    ('gcomm://10.255.0.1', "'--wsrep_cluster_address=gcomm://node1.example,node2.example' '--port=3306'", 'node2'),
+])
+def test_control_a_node_of_the_cluster_address_is_taken_as_donor(script_dir, tmp_path, pki, cluster, mysqld, who):
+    joiner = Joiner(script_dir, tmp_path, pki, cluster, mysqld)
+    try:
+        joiner.wait_ready()
+        up = _upload(pki, who, joiner.port, _payload(tmp_path))
+        assert up.returncode == 0, up.stderr + joiner.stderr()
+        assert (joiner.data / 'evil' / 't1.ibd').read_text() == 'rows of the donor\n'
+        donor_run = _donor_script(script_dir, tmp_path, pki, who, joiner.port)
+        assert donor_run.returncode == 0, donor_run.stderr + joiner.stderr()
+        rc, out = joiner.finish()
+        assert rc == 0, joiner.stderr()
+        assert out.strip().endswith('00000000-0000-0000-0000-000000000000:-1 0'), out
+        assert 'is cluster node' in joiner.stderr()
+    finally:
+        joiner.close()
+
+
+def test_a_joiner_without_a_cluster_address_takes_no_donor(script_dir, tmp_path, pki):
+    joiner = Joiner(script_dir, tmp_path, pki, 'gcomm://')
+    rc, out = joiner.finish()
+    assert rc != 0 and 'ready' not in out
+    assert 'names no node; refusing every donor' in joiner.stderr()
