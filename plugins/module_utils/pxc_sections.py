@@ -81,6 +81,10 @@ def build_sections(settings):
                 value = settings['tls_client_ca']
             if value:
                 mysqld[option] = value
+        # Revocation on 3306 (the pki role's crl.pem with pki_crl): MySQL and PXC name it ssl_crl; Galera's group
+        # communication and the SST have no CRL option.
+        if settings.get('tls_crl'):
+            mysqld['ssl_crl'] = settings['tls_crl']
     if client_server:
         if settings.get('tls_versions'):
             mysqld['tls_version'] = list(settings['tls_versions'])

@@ -46,6 +46,21 @@ def test_manual_with_channels_off(pxc_settings):
     assert 'ssl-ca' not in s['mysqld'] and 'client' not in s and 'require_secure_transport' not in s['mysqld']
 
 
+@pytest.mark.parametrize('mode', ['automatic', 'manual'])
+def test_crl_on_3306_only_when_given(mode, pxc_settings):
+    s = S.build_sections(pxc_settings(mode=mode, tls_crl=CERTS + '/crl.pem'))
+    assert s['mysqld']['ssl_crl'] == CERTS + '/crl.pem'
+    assert all('crl' not in k for section in s if section != 'mysqld' for k in s[section])
+    for value in (None, ''):
+        assert 'ssl_crl' not in S.build_sections(pxc_settings(mode=mode, tls_crl=value))['mysqld']
+    assert 'ssl_crl' not in S.build_sections(pxc_settings(mode=mode))['mysqld']
+
+
+def test_no_crl_where_3306_has_no_tls(pxc_settings):
+    s = S.build_sections(pxc_settings(mode='manual', tls_client_server=False, tls_crl=CERTS + '/crl.pem'))
+    assert 'ssl_crl' not in s['mysqld']
+
+
 def test_overrides_replace_in_place_and_append(pxc_settings):
     s = S.build_sections(pxc_settings(overrides={'mysqld': {'ssl_ca': '/other/ca.pem', 'max_connections': 500,
                                                             'skip-name-resolve': None},

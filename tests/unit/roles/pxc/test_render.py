@@ -140,6 +140,9 @@ VARIANTS = {
     # keyring_file with manual mode: SST is encrypted, so it is accepted.
     'keyring_manual': {'pxc_encrypt_mode': 'manual', 'pxc_keyring_file': True,
                        'pxc_keyring_file_data': '/var/lib/mysql-keyring/pxc'},
+    # Revocation (the pki role's pki_crl): ssl_crl on 3306 to the crl.pem it distributes, in both modes.
+    'crl_automatic': {'pki_crl': True},
+    'crl_manual': {'pki_crl': True, 'pxc_encrypt_mode': 'manual'},
 }
 
 
@@ -242,6 +245,39 @@ def test_keyring_paths_compared_across_hosts():
     problems = PxcFilters().filters()['pxc_keyring_problems'](facts)
     assert problems == ['keyring_file_data differs between nodes (the cluster does not work with different keyring '
                         'configurations): /srv/keyring on db3; /var/lib/mysql-keyring/keyring on db1, db2']
+
+
+@pytest.mark.parametrize('variant', ['automatic', 'manual', 'manual_plain_replication', 'keyring'])
+def test_no_crl_without_pki_crl(variant):
+    text, dummy = render('db1', VARIANTS[variant])
+    assert 'crl' not in text
+    text, dummy = render('db1', dict(VARIANTS[variant], pki_crl=False))
+    assert 'crl' not in text
+
+
+@pytest.mark.parametrize('mode', ['automatic', 'manual'])
+def test_pki_crl_sets_ssl_crl_on_3306(mode):
+    text, role_vars = render('db1', {'pki_crl': True, 'pxc_encrypt_mode': mode})
+    parsed = _sections(text)
+    assert parsed['mysqld']['ssl_crl'] == '/etc/mysql/certs/crl.pem'
+    # 3306 only: [client], [sst] and the group-communication options do not name it.
+    assert all('crl' not in k for section in parsed if section != 'mysqld' for k in parsed[section])
+    assert 'crl' not in parsed['mysqld']['wsrep_provider_options']
+    assert PxcFilters().filters()['pxc_problems'](role_vars.get('__pxc_settings')) == []
+
+
+def test_crl_follows_pxc_tls_dir_and_can_be_set_or_turned_off():
+    assert _sections(render('db1', {'pki_crl': 'true', 'pxc_tls_dir': '/srv/tls'})[0])['mysqld']['ssl_crl'] == \
+        '/srv/tls/crl.pem'
+    assert _sections(render('db1', {'pxc_tls_crl': '/etc/pki/mysql.crl'})[0])['mysqld']['ssl_crl'] == '/etc/pki/mysql.crl'
+    assert 'ssl_crl' not in _sections(render('db1', {'pki_crl': True, 'pxc_tls_crl': ''})[0])['mysqld']
+
+
+def test_no_crl_without_client_server_tls():
+    # Manual mode with 3306 left plain has no TLS there to check a client certificate on.
+    parsed = _sections(render('db1', {'pki_crl': True, 'pxc_encrypt_mode': 'manual', 'pxc_tls_client_server': False,
+                                      'pxc_allow_insecure': ['plaintext_clients']})[0])
+    assert 'ssl_crl' not in parsed['mysqld']
 
 
 def test_node_name_differs_per_host():
