@@ -111,9 +111,10 @@ def stage_integration():
     """Playbooks on local hosts and against simulators kept under tests/ (NDB: tests/ndb_simulator); two files use
     one container of the node image each (the NDB systemd path, the data-at-rest key file against MariaDB)."""
     xml = os.path.join(LOGS, "integration.xml")
-    # Two workers, one test file each at a time (loadfile: a file's module fixtures - a simulated cluster, a
-    # container - stay in one worker); the playbooks are CPU-bound, so two cores take about half the time.
-    run([os.path.join(VENV_BIN, "python"), "-m", "pytest", "-q", "-p", "no:cacheprovider", "-n", "2", "--dist", "loadfile",
+    # Three workers, one test file each at a time (loadfile: a file's module fixtures - a cluster, a container - stay
+    # in one worker). The real NDB files spend most of their time waiting for data nodes, so a third worker uses the
+    # two cores while the longest file (test_real_ndb.py, about 9 minutes) runs.
+    run([os.path.join(VENV_BIN, "python"), "-m", "pytest", "-q", "-p", "no:cacheprovider", "-n", "3", "--dist", "loadfile",
          "--junitxml", xml, "tests/integration"], "integration.log")
     return junit_counts(xml)
 

@@ -138,6 +138,8 @@ def test_rotation_restarts_each_unit_once_with_initial(cluster):
     assert rc == 0, out[-4000:]
     for node in (2, 3):
         assert main_pid('ndbmtd-%d' % node) not in (0, before[node])
+    # the one-shot --initial markers were consumed: the next start of a unit is a normal one
+    assert sh('sh', '-c', 'ls %s/*.initial 2>/dev/null || true' % os.path.join(cluster.base, 'run')).strip() == ''
     assert 'rows=50 marker_rows=50' in sh(BIN + '/ndb_marker', 'count', '127.0.0.1:1186', MARKER)
 
 
