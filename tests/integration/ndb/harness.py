@@ -11,6 +11,7 @@ from __future__ import (absolute_import, division, print_function)
 import json
 import os
 import signal
+import socket
 import subprocess
 import sys
 import time
@@ -196,6 +197,15 @@ class Cluster(object):
         deadline = time.time() + 5
         while (self.pids() or (mgmd and self.pids('mgmd'))) and time.time() < deadline:
             time.sleep(0.05)
+
+
+def free_port():
+    """A TCP port free on loopback now (for a real or simulated management server)."""
+    s = socket.socket()
+    s.bind(('127.0.0.1', 0))
+    port = s.getsockname()[1]
+    s.close()
+    return port
 
 
 def read_proc(pid, name):

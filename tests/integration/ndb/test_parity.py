@@ -16,7 +16,6 @@ from __future__ import (absolute_import, division, print_function)
 import glob
 import os
 import signal
-import socket
 import subprocess
 import sys
 import time
@@ -51,12 +50,7 @@ REAL_BIN, SKIP_REASON = real_bin()
 pytestmark = pytest.mark.skipif(REAL_BIN is None, reason=SKIP_REASON or '')
 
 
-def free_port():
-    s = socket.socket()
-    s.bind(('127.0.0.1', 0))
-    port = s.getsockname()[1]
-    s.close()
-    return port
+free_port = harness.free_port
 
 
 class Loopback(object):

@@ -13,7 +13,6 @@ from __future__ import (absolute_import, division, print_function)
 import os
 import re
 import signal
-import socket
 import subprocess
 import sys
 import time
@@ -52,12 +51,7 @@ def api_on_loopback(path):
     return path
 
 
-def free_port():
-    s = socket.socket()
-    s.bind(('127.0.0.1', 0))
-    port = s.getsockname()[1]
-    s.close()
-    return port
+free_port = harness.free_port
 
 
 class RealCluster(harness.Cluster):
