@@ -153,9 +153,7 @@ def test_the_joiner_module_takes_uploads_but_never_gives_out_the_datadir(tmp_pat
     assert (data / 'ibdata1').read_text() == 'donor data\n'
 
 
-
 # The donor check on the joiner: a loopback SST, the joiner and the donor each the real script.
-
 def _openssl(*args):
     subprocess.run(['openssl'] + list(args), check=True, capture_output=True, timeout=60)
 
@@ -236,7 +234,7 @@ class Joiner(object):
 
     def finish(self, timeout=30):
         try:
-            out, _ = self.proc.communicate(timeout=timeout)
+            out, dummy = self.proc.communicate(timeout=timeout)
         finally:
             self.close()
         return self.proc.returncode, out
@@ -268,7 +266,7 @@ def _upload(pki, who, port, src):
 
 def _donor_script(script_dir, tmp_path, pki, who, port):
     """The real script as donor (IST: it sends the magic file that ends the joiner's wait)."""
-    d, _ = script_dir
+    d, dummy = script_dir
     ca, certs = pki
     ddata = tmp_path / ('donor-' + who)
     ddata.mkdir()
