@@ -156,6 +156,26 @@ _PLAIN_PEER_FRAME = b'\x20\x00\x00\x00' + b'\x00' * 32
 PLAIN_PEER_WAIT = 2.0
 
 
+# A TLS record header and a ClientHello cut short: a TLS endpoint answers with an alert record at once.
+_TLS_PROBE_RECORD = b'\x16\x03\x01\x00\x05' + b'\x01\x00\x00\x01\x00'
+
+
+def _answers_tls(host, port, timeout, wait):
+    """Whether host:port answers a (malformed) TLS handshake record with a TLS record."""
+    try:
+        sock = socket.create_connection((host, port), timeout=timeout)
+    except (OSError, socket.timeout):
+        return False
+    try:
+        sock.sendall(_TLS_PROBE_RECORD)
+        answer = _read_some(sock, wait)
+        return bool(answer) and _tls_record(answer)
+    except (OSError, socket.timeout):
+        return False
+    finally:
+        sock.close()
+
+
 def _read_some(sock, wait):
     """Bytes the server sent within wait seconds: b'' when it closed the connection, None when it stayed silent."""
     sock.settimeout(wait)
@@ -188,8 +208,15 @@ def probe_plain_peer(host, port, timeout=5.0, wait=PLAIN_PEER_WAIT):
             sent = True
             first = _read_some(sock, wait)
         if first is None:
+            # Real galera-4 26.4.23 with socket.ssl keeps a plain connection open and silent (seen on a node of the
+            # test clusters: nothing in 15 s, also to plain junk), while a plaintext or socket.dynamic node speaks its
+            # gcomm handshake first. Silence proves the refusal only together with the control: the same port answers
+            # a TLS record at once (an alert to a malformed ClientHello), so it is a live TLS-only endpoint.
+            if _answers_tls(host, port, timeout, wait):
+                return {'refused': True, 'detail': 'the node sent no plaintext gcomm in %.1f s, nor after our plain '
+                                                   'bytes, and answers a TLS record on the same port' % (2 * wait)}
             return {'refused': None, 'error': 'no answer within %.1f s to plaintext gcomm bytes (neither dropped nor '
-                                              'answered)' % wait}
+                                              'answered) and no TLS answer either' % wait}
         if first == b'':
             return {'refused': True, 'detail': 'the node closed the connection%s'
                                                % (' on plaintext gcomm bytes' if sent else '')}

@@ -31,6 +31,8 @@ MARKER = 'CLUSTERSEC-NDB-MARKER-4b1d'
 ROWS = 200
 BACKUP_PASSWORD = 'Backup-Pw.real1'
 NEW_PASSWORDS = {3: 'Node3-Pw.real2', 4: 'Node4-Pw.real2'}
+# -vvv --diff: no secret may show even there
+VERBOSE = {'ANSIBLE_VERBOSITY': '3', 'ANSIBLE_DIFF_ALWAYS': 'True'}
 
 
 @pytest.fixture(scope='module')
@@ -141,8 +143,9 @@ def test_toggle_on_encrypts_every_file_and_keeps_the_rows(cluster):
 @pytest.mark.parametrize('mode', ['command_stdin', 'password_stdin'])
 def test_encrypted_backup_in_every_password_mode(cluster, mode):
     rc, out = cluster.playbook('ndb_encrypted_backup.yml', {'ndb_tde_backup_password': BACKUP_PASSWORD,
-                                                            'ndb_tde_backup_password_input': mode})
+                                                            'ndb_tde_backup_password_input': mode}, env=VERBOSE)
     assert rc == 0, out
+    assert 'ESTABLISH LOCAL CONNECTION' in out  # control: the run was at -vvv
     assert BACKUP_PASSWORD not in out
     bid, encrypted = backup_id(out)
     assert encrypted
@@ -196,8 +199,12 @@ def test_password_rotation_serial_then_by_node_group(cluster):
     passwords.update(NEW_PASSWORDS)
     cluster.passwords = passwords
     cluster.write_inventory()
-    rc, out = cluster.playbook('ndb_password_rotation.yml', {'ndb_tde_rotate_nodes': [3, 4]}, timeout=1500)
+    rc, out = cluster.playbook('ndb_password_rotation.yml', {'ndb_tde_rotate_nodes': [3, 4]}, timeout=1500,
+                               env=VERBOSE)
     assert rc == 0, out
+    assert 'ESTABLISH LOCAL CONNECTION' in out  # control: the run was at -vvv
+    for pw in passwords.values():
+        assert pw not in out
     rc, out = cluster.playbook('ndb_password_rotation.yml', {'ndb_tde_restart_strategy': 'nodegroup'}, timeout=1500)
     assert rc == 0, out
     for pw in passwords.values():

@@ -8,6 +8,8 @@ __metaclass__ = type
 
 import hashlib
 import socket
+import threading
+import time
 import ssl
 import struct
 
@@ -385,7 +387,25 @@ class GaleraPeerServer(Loopback):
         self.mode = mode
         self.start()
 
+    def silent(self, conn):
+        """What real galera-4 26.4.23 did with socket.ssl: plain bytes get no answer at all, a TLS record an alert
+        ('silent-tls'); 'silent' answers nothing to either."""
+        try:
+            first = conn.recv(5)
+            if self.mode == 'silent-tls' and first[:1] == b'\x16':
+                conn.sendall(b'\x15\x03\x03\x00\x02\x02\x32')
+            else:
+                time.sleep(4)
+        except OSError:
+            pass
+        finally:
+            conn.close()
+
     def handle(self, conn):
+        if self.mode in ('silent-tls', 'silent'):
+            # galera serves connections side by side; one silent connection must not hold the next one back
+            threading.Thread(target=self.silent, args=(conn,), daemon=True).start()
+            return
         if self.mode == 'dynamic':
             conn.settimeout(0.75)
             try:
@@ -426,6 +446,19 @@ def test_plaintext_peer_dropped_by_a_tls_only_node(pki, servers):
     servers.append(d)
     ctrl = attacker_probes.probe_refuses_cert('127.0.0.1', d.port, 'tls', pki['cluster']['cert'], pki['cluster']['key'])
     assert ctrl['refused'] is False, ctrl
+
+
+def test_plaintext_peer_refused_by_a_silent_tls_node_as_galera_does(pki, servers):
+    """Real galera-4 26.4.23 (socket.ssl=yes) answered plain bytes with silence: refused, because the same port answers
+    a TLS record (control: a port silent to both stays undetermined)."""
+    s = GaleraPeerServer(pki['cluster'], 'silent-tls')
+    servers.append(s)
+    res = attacker_probes.probe_plain_peer('127.0.0.1', s.port, timeout=5, wait=0.5)
+    assert res['refused'] is True and 'answers a TLS record' in res['detail'], res
+    q = GaleraPeerServer(pki['cluster'], 'silent')
+    servers.append(q)
+    res = attacker_probes.probe_plain_peer('127.0.0.1', q.port, timeout=5, wait=0.5)
+    assert res['refused'] is None and 'no TLS answer' in res['error'], res
 
 
 def test_plaintext_peer_undetermined_when_nothing_listens():
