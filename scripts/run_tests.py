@@ -176,6 +176,9 @@ def stage_molecule(only=None):
     """Scenarios sharing a network (and instance names) run one after another in one lane; lanes run side by side.
     The first lane streams to the terminal, the others write their logs and print a summary (and, on failure, the
     log's tail) when they end. Most of a scenario's time is waiting for servers and restarts, not CPU."""
+    # The scenarios' converge plays find the collection through .build/link (made by the unit stage in make test;
+    # made here too, so that make molecule works alone in a fresh clone).
+    subprocess.run([os.path.join(ROOT, "scripts", "stage-collection.sh"), "link"], capture_output=True, check=True)
     lanes = {}
     for name in scenarios():
         if only and name not in only:
