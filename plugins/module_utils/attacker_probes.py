@@ -284,10 +284,16 @@ def probe_plain_login(host, port, user, password, cert_path=None, key_path=None,
     can only come from the transport. Returns {'plain_refused': True/False/None, ...}.
     """
     out = {}
-    try:
-        ctrl = _login_once(host, port, user, password, _offer_context(cert_path, key_path), timeout)
-    except (ProbeError, ssl.SSLError, OSError) as exc:
-        ctrl = {'outcome': 'error', 'message': str(exc)}
+    offers = [(cert_path, key_path)] + ([(None, None)] if cert_path else [])
+    for cert, key in offers:
+        # A server that does not trust the client certificate offered (PXC's automatic mode trusts the cluster CA on
+        # 3306) still lets the account in over TLS without one: the control needs TLS only, not that certificate.
+        try:
+            ctrl = _login_once(host, port, user, password, _offer_context(cert, key), timeout)
+        except (ProbeError, ssl.SSLError, OSError) as exc:
+            ctrl = {'outcome': 'error', 'message': str(exc)}
+        if ctrl['outcome'] != 'error':
+            break
     try:
         plain = _login_once(host, port, user, password, None, timeout)
     except (ProbeError, OSError) as exc:

@@ -135,9 +135,11 @@ class RealCluster(harness.Cluster):
         return out
 
     def encrypted(self, path):
-        """ndbxfrm -i: True for encryption=yes, False for encryption=no."""
+        """ndbxfrm -i: True for encryption=yes, False for encryption=no, None for a file gone since it was listed."""
         rc, out = self.tool('ndbxfrm', '-i', path)
         m = re.search(r'encryption=(yes|no)', out)
+        if not m and not os.path.exists(path):
+            return None  # removed meanwhile by a local checkpoint
         assert m, (path, rc, out)
         return m.group(1) == 'yes'
 

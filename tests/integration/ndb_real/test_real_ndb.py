@@ -134,7 +134,7 @@ def test_toggle_on_encrypts_every_file_and_keeps_the_rows(cluster):
     files = all_fs_files(cluster)
     rows = row_files(files)
     assert len(rows) >= 4 * len(cluster.data_nodes), files
-    clear = [p for p in rows if not cluster.encrypted(p)]
+    clear = [p for p in rows if cluster.encrypted(p) is False]
     assert clear == [], clear
     assert with_marker(files) == []
     assert_no_password_in_processes(cluster, real.harness.PASSWORDS.values())
@@ -151,7 +151,7 @@ def test_encrypted_backup_in_every_password_mode(cluster, mode):
     assert encrypted
     files = cluster.backup_files(bid)
     assert len(files) >= 3 * len(cluster.data_nodes), files
-    assert [p for p in files if not cluster.encrypted(p)] == []
+    assert [p for p in files if cluster.encrypted(p) is False] == []
     assert with_marker(files) == []
     for dirpath, dummy, names in os.walk(cluster.home):
         for name in names:
@@ -163,7 +163,7 @@ def test_backup_without_encrypt_is_refused_by_the_data_nodes(cluster):
     """RequireEncryptedBackup=1 (TDE on): a plain START BACKUP is refused by the real data nodes."""
     rc, out = cluster.mgm('START BACKUP 90 WAIT COMPLETED')
     assert 'Backup 90' not in out or 'error' in out.lower() or 'fail' in out.lower(), out
-    assert not [p for p in cluster.backup_files(90) if not cluster.encrypted(p)]
+    assert not [p for p in cluster.backup_files(90) if cluster.encrypted(p) is False]
 
 
 def last_encrypted_backup(cluster):
@@ -210,7 +210,7 @@ def test_password_rotation_serial_then_by_node_group(cluster):
     for pw in passwords.values():
         assert pw not in out
     assert count_rows(cluster) == (ROWS, ROWS)
-    assert [p for p in row_files(all_fs_files(cluster)) if not cluster.encrypted(p)] == []
+    assert [p for p in row_files(all_fs_files(cluster)) if cluster.encrypted(p) is False] == []
     assert with_marker(all_fs_files(cluster)) == []
     assert_no_password_in_processes(cluster, list(passwords.values()) + list(real.harness.PASSWORDS.values()))
 
