@@ -6,7 +6,7 @@ __metaclass__ = type
 
 
 class ModuleDocFragment(object):
-    # The file set node_files writes and galera_node_state compares (module_utils/file_swap.py, FILE_SET_SPEC).
+    # The file set node_files writes and galera_node_state compares (module_utils/_common/file_swap.py, FILE_SET_SPEC).
     DOCUMENTATION = r'''
 options:
   directories:

@@ -6,7 +6,7 @@ __metaclass__ = type
 
 
 class ModuleDocFragment(object):
-    # How the Galera modules talk to the node's server and wait for it (module_utils/wsrep_status.py, CLIENT_SPEC).
+    # How the Galera modules talk to the node's server and wait for it (module_utils/galera/wsrep_status.py, CLIENT_SPEC).
     DOCUMENTATION = r'''
 options:
   client:

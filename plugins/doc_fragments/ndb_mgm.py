@@ -6,7 +6,7 @@ __metaclass__ = type
 
 
 class ModuleDocFragment(object):
-    # How the NDB modules call ndb_mgm (module_utils/ndb_mgm.py, MGM_SPEC).
+    # How the NDB modules call ndb_mgm (module_utils/ndb/mgm.py, MGM_SPEC).
     DOCUMENTATION = r'''
 options:
   ndb_mgm:

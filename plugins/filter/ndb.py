@@ -7,9 +7,12 @@ __metaclass__ = type
 from ansible.errors import AnsibleFilterError
 from ansible.module_utils.parsing.convert_bool import boolean
 
-from ansible_collections.clustersec.mysql.plugins.module_utils import ndb_config, ndb_output, ndb_password, ndb_restart
-from ansible_collections.clustersec.mysql.plugins.module_utils.ndb_error import NdbError
-from ansible_collections.clustersec.mysql.plugins.module_utils.ndb_status import status_table
+from ansible_collections.clustersec.mysql.plugins.module_utils.ndb import config as ndb_config
+from ansible_collections.clustersec.mysql.plugins.module_utils.ndb import output as ndb_output
+from ansible_collections.clustersec.mysql.plugins.module_utils.ndb import password as ndb_password
+from ansible_collections.clustersec.mysql.plugins.module_utils.ndb import restart as ndb_restart
+from ansible_collections.clustersec.mysql.plugins.module_utils.ndb.error import NdbError
+from ansible_collections.clustersec.mysql.plugins.module_utils.ndb.status import status_table
 
 
 def ndb_password_problems(password, kind='filesystem', name='password', encoding='plain'):

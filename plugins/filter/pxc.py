@@ -6,9 +6,9 @@ __metaclass__ = type
 
 from ansible.errors import AnsibleFilterError
 
-from ansible_collections.clustersec.mysql.plugins.module_utils import pxc_at_rest as _at_rest
-from ansible_collections.clustersec.mysql.plugins.module_utils import pxc_sections as _pxc
-from ansible_collections.clustersec.mysql.plugins.module_utils.plain_data import plain as _plain
+from ansible_collections.clustersec.mysql.plugins.module_utils.pxc import at_rest as _at_rest
+from ansible_collections.clustersec.mysql.plugins.module_utils.pxc import sections as _pxc
+from ansible_collections.clustersec.mysql.plugins.module_utils._common.plain_data import plain as _plain
 
 
 def pxc_sections(settings):

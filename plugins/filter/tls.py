@@ -6,8 +6,9 @@ __metaclass__ = type
 
 from ansible.errors import AnsibleFilterError
 
-from ansible_collections.clustersec.mysql.plugins.module_utils import attacker_probes, tls_policy
-from ansible_collections.clustersec.mysql.plugins.module_utils.plain_data import plain as _plain
+from ansible_collections.clustersec.mysql.plugins.module_utils.probes import attacker_probes
+from ansible_collections.clustersec.mysql.plugins.module_utils.galera import tls_policy
+from ansible_collections.clustersec.mysql.plugins.module_utils._common.plain_data import plain as _plain
 
 
 def tls_policy_problems(settings, allowed=None):

@@ -7,7 +7,7 @@ __metaclass__ = type
 from ansible.errors import AnsibleFilterError
 from ansible.module_utils.parsing.convert_bool import boolean
 
-from ansible_collections.clustersec.mysql.plugins.module_utils import wsrep_options
+from ansible_collections.clustersec.mysql.plugins.module_utils.galera import wsrep_options
 
 
 def wsrep_options_merge(options, ours=None, remove=None):

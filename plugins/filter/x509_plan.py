@@ -6,7 +6,7 @@ __metaclass__ = type
 
 from ansible.errors import AnsibleFilterError
 
-from ansible_collections.clustersec.mysql.plugins.module_utils.x509_input import X509Error, names_missing
+from ansible_collections.clustersec.mysql.plugins.module_utils.certificates.x509_input import X509Error, names_missing
 
 
 def x509_names_missing(names, node, extra_sans=None):

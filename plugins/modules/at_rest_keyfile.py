@@ -111,8 +111,8 @@ archived:
 
 from ansible.module_utils.basic import AnsibleModule, missing_required_lib
 
-from ansible_collections.clustersec.mysql.plugins.module_utils import at_rest_keys
-from ansible_collections.clustersec.mysql.plugins.module_utils.x509 import write_atomic
+from ansible_collections.clustersec.mysql.plugins.module_utils.mariadb import at_rest_keys
+from ansible_collections.clustersec.mysql.plugins.module_utils.certificates.x509 import write_atomic
 
 
 def main():

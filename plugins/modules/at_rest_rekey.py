@@ -132,7 +132,7 @@ import shlex
 import time
 
 from ansible.module_utils.basic import AnsibleModule
-from ansible_collections.clustersec.mysql.plugins.module_utils import at_rest_rekey as rekey
+from ansible_collections.clustersec.mysql.plugins.module_utils.mariadb import at_rest_rekey as rekey
 
 
 def _client(module, sql):

@@ -107,7 +107,7 @@ entry:
 import shlex
 
 from ansible.module_utils.basic import AnsibleModule
-from ansible_collections.clustersec.mysql.plugins.module_utils.at_rest_status import (
+from ansible_collections.clustersec.mysql.plugins.module_utils.mariadb.at_rest_status import (
     SQL, classify, key_file_facts, parse)
 
 

@@ -243,12 +243,12 @@ channels:
 
 from ansible.module_utils.basic import AnsibleModule
 
-from ansible_collections.clustersec.mysql.plugins.module_utils.encryption_report import (
+from ansible_collections.clustersec.mysql.plugins.module_utils.probes.encryption_report import (
     GALERA_CHANNELS, classify, worst)
-from ansible_collections.clustersec.mysql.plugins.module_utils.attacker_probes import (
+from ansible_collections.clustersec.mysql.plugins.module_utils.probes.attacker_probes import (
     probe_plain_login, probe_plain_peer, probe_refuses_cert, probe_weak_tls)
-from ansible_collections.clustersec.mysql.plugins.module_utils.tls_policy import accepted_weakenings
-from ansible_collections.clustersec.mysql.plugins.module_utils.tls_probe import probe_mysql, probe_tls
+from ansible_collections.clustersec.mysql.plugins.module_utils.galera.tls_policy import accepted_weakenings
+from ansible_collections.clustersec.mysql.plugins.module_utils.probes.tls_probe import probe_mysql, probe_tls
 
 
 def probe_channel(p, ch):

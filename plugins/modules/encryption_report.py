@@ -94,7 +94,7 @@ import tempfile
 
 from ansible.module_utils.basic import AnsibleModule
 
-from ansible_collections.clustersec.mysql.plugins.module_utils.encryption_report import (
+from ansible_collections.clustersec.mysql.plugins.module_utils.probes.encryption_report import (
     RED, render_markdown, summarize)
 
 

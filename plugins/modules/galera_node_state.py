@@ -111,7 +111,8 @@ import shlex
 
 from ansible.module_utils.basic import AnsibleModule
 
-from ansible_collections.clustersec.mysql.plugins.module_utils import file_swap, wsrep_status
+from ansible_collections.clustersec.mysql.plugins.module_utils._common import file_swap
+from ansible_collections.clustersec.mysql.plugins.module_utils.galera import wsrep_status
 
 
 def main():

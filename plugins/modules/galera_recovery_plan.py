@@ -141,8 +141,8 @@ import datetime
 import os
 
 from ansible.module_utils.basic import AnsibleModule
-from ansible_collections.clustersec.mysql.plugins.module_utils import galera_recovery as gr
-from ansible_collections.clustersec.mysql.plugins.module_utils.x509 import HAS_CRYPTOGRAPHY, not_after, parse_pem_certs
+from ansible_collections.clustersec.mysql.plugins.module_utils.galera import recovery as gr
+from ansible_collections.clustersec.mysql.plugins.module_utils.certificates.x509 import HAS_CRYPTOGRAPHY, not_after, parse_pem_certs
 
 try:
     from cryptography.hazmat.primitives import hashes

@@ -151,9 +151,9 @@ import socket
 import time
 
 from ansible.module_utils.basic import AnsibleModule
-from ansible_collections.clustersec.mysql.plugins.module_utils import galera_recovery as gr
-from ansible_collections.clustersec.mysql.plugins.module_utils import safe_files
-from ansible_collections.clustersec.mysql.plugins.module_utils.x509 import key_spec, not_after, parse_pem_certs
+from ansible_collections.clustersec.mysql.plugins.module_utils.galera import recovery as gr
+from ansible_collections.clustersec.mysql.plugins.module_utils._common import safe_files
+from ansible_collections.clustersec.mysql.plugins.module_utils.certificates.x509 import key_spec, not_after, parse_pem_certs
 
 
 def _resolve(name):

@@ -116,7 +116,8 @@ import time
 
 from ansible.module_utils.basic import AnsibleModule
 
-from ansible_collections.clustersec.mysql.plugins.module_utils import galera_rejoin, wsrep_status
+from ansible_collections.clustersec.mysql.plugins.module_utils.galera import rejoin as galera_rejoin
+from ansible_collections.clustersec.mysql.plugins.module_utils.galera import wsrep_status
 
 
 def main():

@@ -125,7 +125,9 @@ import time
 
 from ansible.module_utils.basic import AnsibleModule
 
-from ansible_collections.clustersec.mysql.plugins.module_utils import file_swap, pxc_tls, wsrep_status
+from ansible_collections.clustersec.mysql.plugins.module_utils._common import file_swap
+from ansible_collections.clustersec.mysql.plugins.module_utils.pxc import tls as pxc_tls
+from ansible_collections.clustersec.mysql.plugins.module_utils.galera import wsrep_status
 
 
 def main():

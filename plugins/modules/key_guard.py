@@ -89,9 +89,9 @@ import os
 
 from ansible.module_utils.basic import AnsibleModule, missing_required_lib
 
-from ansible_collections.clustersec.mysql.plugins.module_utils import key_guard
-from ansible_collections.clustersec.mysql.plugins.module_utils import x509 as X
-from ansible_collections.clustersec.mysql.plugins.module_utils.x509_input import X509Error
+from ansible_collections.clustersec.mysql.plugins.module_utils.certificates import key_guard
+from ansible_collections.clustersec.mysql.plugins.module_utils.certificates import x509 as X
+from ansible_collections.clustersec.mysql.plugins.module_utils.certificates.x509_input import X509Error
 
 
 def main():

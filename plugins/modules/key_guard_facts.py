@@ -68,7 +68,7 @@ at_rest:
 
 from ansible.module_utils.basic import AnsibleModule
 
-from ansible_collections.clustersec.mysql.plugins.module_utils import key_guard
+from ansible_collections.clustersec.mysql.plugins.module_utils.certificates import key_guard
 
 
 def main():

@@ -89,7 +89,7 @@ import tempfile
 
 from ansible.module_utils.basic import AnsibleModule
 
-from ansible_collections.clustersec.mysql.plugins.module_utils import mycnf_takeover
+from ansible_collections.clustersec.mysql.plugins.module_utils._common import mycnf_takeover
 
 
 def main():

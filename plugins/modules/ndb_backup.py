@@ -105,8 +105,10 @@ import tempfile
 
 from ansible.module_utils.basic import AnsibleModule
 
-from ansible_collections.clustersec.mysql.plugins.module_utils import ndb_backup, ndb_mgm, ndb_output
-from ansible_collections.clustersec.mysql.plugins.module_utils.ndb_error import NdbError
+from ansible_collections.clustersec.mysql.plugins.module_utils.ndb import backup as ndb_backup
+from ansible_collections.clustersec.mysql.plugins.module_utils.ndb import mgm as ndb_mgm
+from ansible_collections.clustersec.mysql.plugins.module_utils.ndb import output as ndb_output
+from ansible_collections.clustersec.mysql.plugins.module_utils.ndb.error import NdbError
 
 
 def main():

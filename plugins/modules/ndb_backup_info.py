@@ -98,9 +98,9 @@ import os
 
 from ansible.module_utils.basic import AnsibleModule
 
-from ansible_collections.clustersec.mysql.plugins.module_utils import ndb_backup
-from ansible_collections.clustersec.mysql.plugins.module_utils.ndb_error import NdbError
-from ansible_collections.clustersec.mysql.plugins.module_utils.ndb_output import parse_ndbxfrm_info
+from ansible_collections.clustersec.mysql.plugins.module_utils.ndb import backup as ndb_backup
+from ansible_collections.clustersec.mysql.plugins.module_utils.ndb.error import NdbError
+from ansible_collections.clustersec.mysql.plugins.module_utils.ndb.output import parse_ndbxfrm_info
 
 
 def main():

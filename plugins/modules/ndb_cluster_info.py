@@ -140,8 +140,10 @@ import time
 
 from ansible.module_utils.basic import AnsibleModule
 
-from ansible_collections.clustersec.mysql.plugins.module_utils import ndb_output, ndb_restart, ndb_mgm
-from ansible_collections.clustersec.mysql.plugins.module_utils.ndb_error import NdbError
+from ansible_collections.clustersec.mysql.plugins.module_utils.ndb import output as ndb_output
+from ansible_collections.clustersec.mysql.plugins.module_utils.ndb import restart as ndb_restart
+from ansible_collections.clustersec.mysql.plugins.module_utils.ndb import mgm as ndb_mgm
+from ansible_collections.clustersec.mysql.plugins.module_utils.ndb.error import NdbError
 
 DOWN = ('not connected', 'no contact')
 

@@ -91,7 +91,7 @@ copied:
 
 from ansible.module_utils.basic import AnsibleModule
 
-from ansible_collections.clustersec.mysql.plugins.module_utils import ndb_mgmd_dirs
+from ansible_collections.clustersec.mysql.plugins.module_utils.ndb import mgmd_dirs as ndb_mgmd_dirs
 
 
 def main():

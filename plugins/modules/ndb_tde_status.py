@@ -161,9 +161,9 @@ import stat
 
 from ansible.module_utils.basic import AnsibleModule
 
-from ansible_collections.clustersec.mysql.plugins.module_utils.ndb_error import NdbError
-from ansible_collections.clustersec.mysql.plugins.module_utils.ndb_output import parse_ndbxfrm_info
-from ansible_collections.clustersec.mysql.plugins.module_utils.ndb_status import SECRETS_FILE, tde_verdict
+from ansible_collections.clustersec.mysql.plugins.module_utils.ndb.error import NdbError
+from ansible_collections.clustersec.mysql.plugins.module_utils.ndb.output import parse_ndbxfrm_info
+from ansible_collections.clustersec.mysql.plugins.module_utils.ndb.status import SECRETS_FILE, tde_verdict
 
 # Files TDE encrypts, after the secrets file (names vary with the tables and logs present): local checkpoints,
 # redo log, tablespace and undo files. System files (D1/NDBCNTR/P0.sysfile and the like) are never encrypted.

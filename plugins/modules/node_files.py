@@ -58,7 +58,7 @@ attributes_fixed:
 
 from ansible.module_utils.basic import AnsibleModule
 
-from ansible_collections.clustersec.mysql.plugins.module_utils import file_swap
+from ansible_collections.clustersec.mysql.plugins.module_utils._common import file_swap
 
 
 def main():

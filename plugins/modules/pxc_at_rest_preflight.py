@@ -113,7 +113,7 @@ files:
 
 from ansible.module_utils.basic import AnsibleModule
 
-from ansible_collections.clustersec.mysql.plugins.module_utils.pxc_at_rest import node_checks
+from ansible_collections.clustersec.mysql.plugins.module_utils.pxc.at_rest import node_checks
 
 
 def main():

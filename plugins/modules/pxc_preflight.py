@@ -151,9 +151,9 @@ dhparams:
 
 from ansible.module_utils.basic import AnsibleModule
 
-from ansible_collections.clustersec.mysql.plugins.module_utils.dhparams import DEFAULT_DHPARAMS_BITS
-from ansible_collections.clustersec.mysql.plugins.module_utils.pxc_node import node_checks
-from ansible_collections.clustersec.mysql.plugins.module_utils.pxc_sections import MODES
+from ansible_collections.clustersec.mysql.plugins.module_utils.certificates.dhparams import DEFAULT_DHPARAMS_BITS
+from ansible_collections.clustersec.mysql.plugins.module_utils.pxc.node import node_checks
+from ansible_collections.clustersec.mysql.plugins.module_utils.pxc.sections import MODES
 
 
 def main():

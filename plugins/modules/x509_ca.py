@@ -118,9 +118,9 @@ import os
 
 from ansible.module_utils.basic import AnsibleModule, missing_required_lib
 
-from ansible_collections.clustersec.mysql.plugins.module_utils import x509 as X
-from ansible_collections.clustersec.mysql.plugins.module_utils.x509_checks import ca_usable, facts
-from ansible_collections.clustersec.mysql.plugins.module_utils.x509_input import SUBJECT_FIELDS, X509Error, validate_days, validate_key_spec
+from ansible_collections.clustersec.mysql.plugins.module_utils.certificates import x509 as X
+from ansible_collections.clustersec.mysql.plugins.module_utils.certificates.x509_checks import ca_usable, facts
+from ansible_collections.clustersec.mysql.plugins.module_utils.certificates.x509_input import SUBJECT_FIELDS, X509Error, validate_days, validate_key_spec
 
 KEY_OPTIONS = dict(
     key_type=dict(type='str', choices=['rsa', 'ecdsa'], default='rsa'),

@@ -166,8 +166,8 @@ cert:
 
 from ansible.module_utils.basic import AnsibleModule, missing_required_lib
 
-from ansible_collections.clustersec.mysql.plugins.module_utils import x509 as X
-from ansible_collections.clustersec.mysql.plugins.module_utils.x509_checks import check_files
+from ansible_collections.clustersec.mysql.plugins.module_utils.certificates import x509 as X
+from ansible_collections.clustersec.mysql.plugins.module_utils.certificates.x509_checks import check_files
 
 
 def main():

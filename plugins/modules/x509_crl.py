@@ -93,9 +93,9 @@ import os
 
 from ansible.module_utils.basic import AnsibleModule, missing_required_lib
 
-from ansible_collections.clustersec.mysql.plugins.module_utils import x509 as X
-from ansible_collections.clustersec.mysql.plugins.module_utils import x509_crl
-from ansible_collections.clustersec.mysql.plugins.module_utils.x509_input import X509Error, validate_days
+from ansible_collections.clustersec.mysql.plugins.module_utils.certificates import x509 as X
+from ansible_collections.clustersec.mysql.plugins.module_utils.certificates import x509_crl
+from ansible_collections.clustersec.mysql.plugins.module_utils.certificates.x509_input import X509Error, validate_days
 
 
 def main():

@@ -177,9 +177,9 @@ import os
 
 from ansible.module_utils.basic import AnsibleModule, missing_required_lib
 
-from ansible_collections.clustersec.mysql.plugins.module_utils import x509 as X
-from ansible_collections.clustersec.mysql.plugins.module_utils.x509_checks import ca_usable, facts, reissue_reasons
-from ansible_collections.clustersec.mysql.plugins.module_utils.x509_input import (
+from ansible_collections.clustersec.mysql.plugins.module_utils.certificates import x509 as X
+from ansible_collections.clustersec.mysql.plugins.module_utils.certificates.x509_checks import ca_usable, facts, reissue_reasons
+from ansible_collections.clustersec.mysql.plugins.module_utils.certificates.x509_input import (
     X509Error, client_common_name, client_subject, normalise_nodes, validate_days, validate_key_spec, wanted_spec)
 
 

@@ -1,7 +1,7 @@
 """STAND-IN for the client-server port (3306) of Percona XtraDB Cluster 8.0, used by pxc_standin_mysqld.py. NOT MySQL.
 
 Installed next to the server (/usr/local/sbin/pxc_standin_clientport.py) and imported by it. Simulates what the
-collection's probes (plugins/module_utils/tls_probe.py) and its certificate rotation look at, following MySQL 8.0:
+collection's probes (plugins/module_utils/probes/tls_probe.py) and its certificate rotation look at, following MySQL 8.0:
 
 * TLS context as vio/viosslfactories.cc new_VioSSLFd()/new_VioSSLAcceptorFd() builds it: TLS 1.2 suites
   BLOCKED_TLS12 + ':' + (ssl_cipher, else DEFAULT_TLS12) as in include/tls_ciphers.h, tls_version parsed like

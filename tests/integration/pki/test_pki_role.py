@@ -140,7 +140,7 @@ def test_controller_tasks_do_not_become_when_the_inventory_says_ansible_become(t
 
 def test_at_rest_keys_made_once_the_same_on_every_node_and_never_changed(tmp_path):
     sys.path.insert(0, harness.collections_path())
-    from ansible_collections.clustersec.mysql.plugins.module_utils import at_rest_keys as K
+    from ansible_collections.clustersec.mysql.plugins.module_utils.mariadb import at_rest_keys as K
 
     extra = {'pki_at_rest_keys': True, 'pki_at_rest_owner': 'root'}
     rc, out = run(tmp_path, extra=extra)

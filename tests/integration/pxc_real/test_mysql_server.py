@@ -36,8 +36,8 @@ import harness  # noqa: E402
 
 sys.path.insert(0, harness.collections_path())
 from ansible_collections.clustersec.mysql.plugins.module_utils import pxc_tls  # noqa: E402
-from ansible_collections.clustersec.mysql.plugins.module_utils import x509 as cx509  # noqa: E402
-from ansible_collections.clustersec.mysql.plugins.module_utils.attacker_probes import probe_account_sql  # noqa: E402
+from ansible_collections.clustersec.mysql.plugins.module_utils.certificates import x509 as cx509  # noqa: E402
+from ansible_collections.clustersec.mysql.plugins.module_utils.probes.attacker_probes import probe_account_sql  # noqa: E402
 
 ROOT = harness.ROOT
 IMAGE_FILE = os.path.join(ROOT, '.build', 'mysql-image')
@@ -380,7 +380,7 @@ def _probe_login(box, port, files, user, password):
 
 def _probe_mysql(box, port, files):
     return box.netns_python(
-        'import json\nfrom ansible_collections.clustersec.mysql.plugins.module_utils.tls_probe import probe_mysql\n'
+        'import json\nfrom ansible_collections.clustersec.mysql.plugins.module_utils.probes.tls_probe import probe_mysql\n'
         'print(json.dumps(probe_mysql("127.0.0.1", %d, %r, %r, %r, server_name="db1")))'
         % (port, files['ca.pem'], files['client-cert.pem'], files['client-key.pem']))
 
@@ -454,8 +454,8 @@ def test_parity_with_standin(real):
                 (sql, real_proc.stderr, err)
         fields = ('plain_refused',)
         real_login = _probe_login(box, enc.port, files, 'clustersec_probe', 'Probe-pw-27')
-        from ansible_collections.clustersec.mysql.plugins.module_utils import attacker_probes
-        from ansible_collections.clustersec.mysql.plugins.module_utils.tls_probe import probe_mysql
+        from ansible_collections.clustersec.mysql.plugins.module_utils.probes import attacker_probes
+        from ansible_collections.clustersec.mysql.plugins.module_utils.probes.tls_probe import probe_mysql
         sim_login = attacker_probes.probe_plain_login('127.0.0.1', standin.port, 'clustersec_probe', 'Probe-pw-27',
                                                       files['client-cert.pem'], files['client-key.pem'])
         for field in fields:
@@ -569,7 +569,7 @@ def test_reload_tls_serves_new_certificate(real):
     assert after == '%x' % newer.serial_number and after != before
     files = pki.write(real['local'])
     probe2 = box.netns_python(
-        'import json\nfrom ansible_collections.clustersec.mysql.plugins.module_utils.tls_probe import probe_mysql\n'
+        'import json\nfrom ansible_collections.clustersec.mysql.plugins.module_utils.probes.tls_probe import probe_mysql\n'
         'print(json.dumps(probe_mysql("127.0.0.1", %d, %r, server_name="db1")))' % (enc.port, files['ca.pem']))
     assert probe2['verified'] and probe2['sha256_fingerprint'] != probe['sha256_fingerprint'], probe2
     assert enc.pid() == pid

@@ -34,7 +34,7 @@ def _collection_importable():
     """`python -m pytest tests/unit/standin` from the checkout: make ansible_collections.clustersec.mysql importable
     (make unit stages it with PYTHONPATH already)."""
     try:
-        __import__('ansible_collections.clustersec.mysql.plugins.module_utils.tls_probe')
+        __import__('ansible_collections.clustersec.mysql.plugins.module_utils.probes.tls_probe')
         return
     except ImportError:
         pass

@@ -13,13 +13,13 @@ import sys
 
 import pytest
 
-from ansible_collections.clustersec.mysql.plugins.module_utils import pxc_tls
-from ansible_collections.clustersec.mysql.plugins.module_utils.tls_probe import probe_mysql, probe_tls
+from ansible_collections.clustersec.mysql.plugins.module_utils.pxc import tls as pxc_tls
+from ansible_collections.clustersec.mysql.plugins.module_utils.probes.tls_probe import probe_mysql, probe_tls
 
 try:
-    from ansible_collections.clustersec.mysql.plugins.module_utils import attacker_probes as probes
+    from ansible_collections.clustersec.mysql.plugins.module_utils.probes import attacker_probes as probes
 except ImportError:  # before the attacker-side probes moved out of tls_probe
-    from ansible_collections.clustersec.mysql.plugins.module_utils import tls_probe as probes
+    from ansible_collections.clustersec.mysql.plugins.module_utils.probes import tls_probe as probes
 
 from .conftest import CLIENT, StandIn, automatic
 

@@ -14,12 +14,12 @@ import struct
 import subprocess
 import sys
 
-from ansible_collections.clustersec.mysql.plugins.module_utils import mysql_protocol
+from ansible_collections.clustersec.mysql.plugins.module_utils.probes import _mysql_protocol as mysql_protocol
 
 try:
-    from ansible_collections.clustersec.mysql.plugins.module_utils import attacker_probes as probes
+    from ansible_collections.clustersec.mysql.plugins.module_utils.probes import attacker_probes as probes
 except ImportError:  # before the attacker-side probes moved out of tls_probe
-    from ansible_collections.clustersec.mysql.plugins.module_utils import tls_probe as probes
+    from ansible_collections.clustersec.mysql.plugins.module_utils.probes import tls_probe as probes
 
 from .conftest import CLIENT, automatic
 

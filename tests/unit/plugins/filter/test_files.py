@@ -19,7 +19,7 @@ def test_a_missing_file_names_itself(tmp_path):
 
 
 def test_a_binary_file_travels_base64_and_is_written_byte_for_byte(tmp_path):
-    from ansible_collections.clustersec.mysql.plugins.module_utils import file_swap
+    from ansible_collections.clustersec.mysql.plugins.module_utils._common import file_swap
 
     blob = b'Salted__' + bytes(range(256))
     (tmp_path / 'keys.enc').write_bytes(blob)

@@ -168,12 +168,12 @@ def test_every_golden_file_has_a_variant():
 
 
 def _sections(text):
-    from ansible_collections.clustersec.mysql.plugins.module_utils import mycnf
+    from ansible_collections.clustersec.mysql.plugins.module_utils._common import mycnf
     return mycnf.parse_cnf(text)
 
 
 def test_automatic_file_reads_back_as_automatic():
-    from ansible_collections.clustersec.mysql.plugins.module_utils import pxc_node
+    from ansible_collections.clustersec.mysql.plugins.module_utils.pxc import node as pxc_node
     text, dummy = render('db1', VARIANTS['automatic'])
     parsed = _sections(text)
     assert pxc_node.encryption_state(parsed) == {'mode': 'automatic', 'gcomm_tls': True, 'sst_encrypt': 4}
@@ -184,7 +184,7 @@ def test_automatic_file_reads_back_as_automatic():
 
 
 def test_datadir_variant_resolves_to_the_data_directory():
-    from ansible_collections.clustersec.mysql.plugins.module_utils import pxc_node
+    from ansible_collections.clustersec.mysql.plugins.module_utils.pxc import node as pxc_node
     text, dummy = render('db1', VARIANTS['automatic_datadir'])
     parsed = _sections(text)
     # Automatic mode: PXC sets socket.ssl/_ca/_cert/_key itself; the suite list is ours and survives.
