@@ -1,0 +1,23 @@
+# -*- coding: utf-8 -*-
+# GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
+
+from __future__ import (absolute_import, division, print_function)
+__metaclass__ = type
+
+from ansible.errors import AnsibleFilterError
+
+from ansible_collections.clustersec.mysql.plugins.module_utils.mariadb import at_rest_preflight as _at_rest
+from ansible_collections.clustersec.mysql.plugins.module_utils._common.plain_data import plain as _plain
+
+
+def mariadb_at_rest_problems(settings):
+    if not isinstance(settings, dict):
+        raise AnsibleFilterError('mariadb_at_rest_problems expects a dict of settings, got %s' % type(settings).__name__)
+    return _at_rest.problems(_plain(settings))
+
+
+class FilterModule(object):
+    def filters(self):
+        return {
+            'mariadb_at_rest_problems': mariadb_at_rest_problems,
+        }
