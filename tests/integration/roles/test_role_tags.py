@@ -21,7 +21,7 @@ import harness  # noqa: E402  -- collections_path()
 
 VENV_BIN = os.path.dirname(sys.executable)
 ROOT = os.path.abspath(os.path.join(HERE, '..', '..', '..'))
-TAGS = ['certificates', 'config', 'restart', 'verify', 'preflight']
+TAGS = ['certificates', 'config', 'restart', 'verify', 'preflight', 'converged']
 ROLES = ['pki', 'mariadb_galera', 'pxc', 'ndb_tde']
 
 
@@ -60,11 +60,12 @@ def roles_playbook(tmp_path_factory):
 def test_site_checks_run_under_every_tag(tag):
     tasks = list_tasks(os.path.join(ROOT, 'playbooks', 'site.yml'), tag, os.path.join(ROOT, 'inventories', 'demo', 'hosts.yml'))
     for name in ("Check every node's Python before any module runs there",
-                 "Check the Galera role's input before any certificate is made or copied",
+                 "Check the product role's input before anything is made or copied",
                  "Find out whether every node already is as this play would leave it"):
         assert name in tasks and 'always' in tasks[name], (tag, tasks)
-    pki, galera = 'Make and distribute the certificates', 'Configure, start or roll the Galera nodes'
-    expected = {'certificates': {pki}, 'config': {galera}, 'restart': {galera}, 'verify': set(), 'preflight': {pki, galera}}
+    pki, galera = 'Make and distribute the certificates', 'Configure, start or roll the nodes'
+    expected = {'certificates': {pki}, 'config': {galera}, 'restart': {galera}, 'verify': set(), 'preflight': {pki, galera},
+                'converged': set()}
     assert set(tasks) & {pki, galera} == expected[tag], (tag, tasks)
     if tag == 'certificates':
         assert not any('restart' in t or 'config' in t for t in tasks.values()), tasks
