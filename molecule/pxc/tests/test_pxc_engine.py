@@ -57,7 +57,7 @@ def test_an_operator_option_file_setting_our_option_is_refused(cluster):
     before = {n: x.check_output("sha256sum /etc/mysql/mysql.conf.d/*.cnf; systemctl show -p MainPID --value mysql")
               for n, x in cluster.items()}
     try:
-        rc, out = playbook("converge.yml", tags="pxc")
+        rc, out = playbook("converge.yml", tags="config,restart")
         after = {n: x.check_output("sha256sum /etc/mysql/mysql.conf.d/*.cnf; systemctl show -p MainPID --value mysql")
                  for n, x in cluster.items()}
     finally:
@@ -88,7 +88,7 @@ def test_check_mode_runs_to_the_end_and_changes_nothing(cluster):
 
 
 def playbook_check():
-    cmd = ["ansible-playbook", "--check", "--diff", "-i", os.environ["MOLECULE_INVENTORY_FILE"], "--tags", "pxc",
+    cmd = ["ansible-playbook", "--check", "--diff", "-i", os.environ["MOLECULE_INVENTORY_FILE"], "--tags", "config,restart",
            os.path.join(SCENARIO, "converge.yml")]
     proc = subprocess.run(cmd, capture_output=True, text=True, check=False, timeout=300)
     return proc.returncode, proc.stdout + proc.stderr

@@ -37,9 +37,9 @@ def status(host):
 
 
 def converge(extra):
-    """ansible-playbook converge.yml, pxc role only (the pki role's files are in place and idempotent, and the
+    """ansible-playbook converge.yml (site.yml), pxc role only (the pki role's files are in place and idempotent, and the
     scenario has 4 minutes), with extra vars; (rc, stdout and stderr)."""
-    cmd = ["ansible-playbook", "-i", os.environ["MOLECULE_INVENTORY_FILE"], "--tags", "pxc",
+    cmd = ["ansible-playbook", "-i", os.environ["MOLECULE_INVENTORY_FILE"], "--tags", "config,restart",
            os.path.join(os.environ["MOLECULE_SCENARIO_DIRECTORY"], "converge.yml")]
     for item in extra:
         cmd += ["-e", item]

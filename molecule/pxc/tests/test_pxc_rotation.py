@@ -97,7 +97,7 @@ def test_ca_rotation_ends_with_the_previous_ca_refused(cluster, tmp_path):
 
 
 def test_report_presents_the_previous_ca_and_it_is_refused(cluster, tmp_path):
-    proc, report = encryption_report(tmp_path, f"pki_dir={PKI_DIR}", "verify_encryption_hosts=pxc")
+    proc, report = encryption_report(tmp_path, f"pki_dir={PKI_DIR}", "clustersec_hosts=pxc")
     assert proc.returncode == 0, proc.stdout[-3000:]
     print(json.dumps(report, indent=1)[:6000])
     for name in cluster:

@@ -33,7 +33,7 @@ def cluster():
 
 def converge(*extra):
     """converge.yml, pxc role only (the pki role's files are in place), with extra vars; (rc, output)."""
-    cmd = ["ansible-playbook", "-i", os.environ["MOLECULE_INVENTORY_FILE"], "--tags", "pxc",
+    cmd = ["ansible-playbook", "-i", os.environ["MOLECULE_INVENTORY_FILE"], "--tags", "config,restart",
            os.path.join(os.environ["MOLECULE_SCENARIO_DIRECTORY"], "converge.yml")]
     for item in extra:
         cmd += ["-e", item]
