@@ -15,7 +15,9 @@ description:
     file and a Markdown report with a green/amber/red summary table.
   - Nodes whose probe did not run (unreachable, failed) are given as an error string and appear as red
     findings with the cause.
-  - With O(strict), fails when any channel is not green, so it can run from cron or CI.
+  - Data at rest that is not encrypted and was not asked to be (M(clustersec.mysql.at_rest_status) with
+    C(required=false)) is shown as C(off), neither green nor a finding; required, it is red.
+  - With O(strict), fails when any channel is amber or red, so it can run from cron or CI.
 author: clustersec.mysql developers (@clustersec)
 extends_documentation_fragment:
   - ansible.builtin.action_common_attributes
@@ -65,10 +67,11 @@ status:
   type: str
   sample: green
 counts:
-  description: Number of channels per status.
+  description: Number of channels per status; C(off) counts data at rest that is not encrypted and was not asked
+    to be (verify_encryption_require_at_rest false), shown as C(off), never green nor a finding.
   returned: always
   type: dict
-  sample: {green: 9, amber: 0, red: 0}
+  sample: {green: 9, amber: 0, red: 0, "off": 3}
 problems:
   description: One line per channel that is not green, naming node, channel, port and cause.
   returned: always
@@ -95,15 +98,16 @@ import tempfile
 from ansible.module_utils.basic import AnsibleModule
 
 from ansible_collections.clustersec.mysql.plugins.module_utils.probes.encryption_report import (
-    RED, render_markdown, summarize)
+    RED, render_markdown, settle, summarize)
 
 
 def normalise(nodes):
-    """A node given as a string (or nothing) becomes one red finding carrying the cause."""
+    """A node given as a string (or nothing) becomes one red finding carrying the cause; data at rest not asked for
+    is off (settle)."""
     out = {}
     for node, value in nodes.items():
         if isinstance(value, list) and value:
-            out[node] = value
+            out[node] = [settle(ch) for ch in value]
         else:
             cause = value if isinstance(value, str) and value else 'no probe result'
             out[node] = [{'channel': 'node', 'port': '-', 'encrypted': False, 'status': RED,

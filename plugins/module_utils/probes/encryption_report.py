@@ -1,6 +1,6 @@
 # -*- coding: utf-8 -*-
 # GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
-"""Turn channel probes into findings, a green/amber/red status, and a Markdown report."""
+"""Turn channel probes into findings, a green/amber/red status (off: data at rest not asked for), and a Markdown report."""
 
 from __future__ import (absolute_import, division, print_function)
 __metaclass__ = type
@@ -10,7 +10,10 @@ import os
 GREEN = 'green'
 AMBER = 'amber'
 RED = 'red'
-_RANK = {GREEN: 0, AMBER: 1, RED: 2}
+# Not encrypted and not asked to be (data at rest without verify_encryption_require_at_rest): shown as it is, never
+# called green, and no finding either (a required one is red).
+OFF = 'off'
+_RANK = {OFF: 0, GREEN: 0, AMBER: 1, RED: 2}
 
 # Channel name, port, how to probe it, and whether a closed port is normal (SST listens only
 # while a transfer runs).
@@ -129,20 +132,29 @@ def _negative_findings(probe, findings, accepted):
     return statuses
 
 
+def settle(channel):
+    """A data-at-rest entry that is not enabled and passed as not required (status green) becomes OFF; any other
+    channel as it is. Returns the channel."""
+    if (channel.get('channel') == 'data-at-rest' and channel.get('encrypted') is False
+            and channel.get('skipped_reason') == 'not enabled' and channel.get('status') == GREEN):
+        channel['status'] = OFF
+    return channel
+
+
 def summarize(nodes):
-    """nodes: {node: [channel results]} -> {'status', 'counts', 'problems'}."""
-    counts = {GREEN: 0, AMBER: 0, RED: 0}
+    """nodes: {node: [channel results]} -> {'status', 'counts', 'problems'}. OFF counts apart and is no problem."""
+    counts = {GREEN: 0, AMBER: 0, RED: 0, OFF: 0}
     problems = []
     for node in sorted(nodes):
         for ch in nodes[node]:
             counts[ch['status']] += 1
-            if ch['status'] != GREEN:
+            if ch['status'] not in (GREEN, OFF):
                 problems.append('%s %s (%s): %s' % (node, ch['channel'], ch['port'], '; '.join(ch['findings'])))
     overall = RED if counts[RED] else (AMBER if counts[AMBER] else GREEN)
     return {'status': overall, 'counts': counts, 'problems': problems}
 
 
-_ICON = {GREEN: 'GREEN', AMBER: 'AMBER', RED: 'RED'}
+_ICON = {GREEN: 'GREEN', AMBER: 'AMBER', RED: 'RED', OFF: 'off'}
 
 
 def render_markdown(nodes, summary, title='Encryption report'):
@@ -151,8 +163,10 @@ def render_markdown(nodes, summary, title='Encryption report'):
         for ch in results:
             if ch['channel'] not in channels:
                 channels.append(ch['channel'])
-    lines = ['# %s' % title, '', 'Overall: **%s** (%d green, %d amber, %d red)' % (
-        _ICON[summary['status']], summary['counts'][GREEN], summary['counts'][AMBER], summary['counts'][RED]), '']
+    counts = summary['counts']
+    lines = ['# %s' % title, '', 'Overall: **%s** (%d green, %d amber, %d red%s)' % (
+        _ICON[summary['status']], counts[GREEN], counts[AMBER], counts[RED],
+        ', %d off' % counts[OFF] if counts.get(OFF) else ''), '']
     lines.append('| node | ' + ' | '.join(channels) + ' |')
     lines.append('|---|' + '---|' * len(channels))
     for node in sorted(nodes):
@@ -164,6 +178,8 @@ def render_markdown(nodes, summary, title='Encryption report'):
                 cells.append('-')
             elif ch.get('skipped'):
                 cells.append('not listening' if ch['status'] == GREEN else '%s not listening' % _ICON[ch['status']])
+            elif ch['status'] == OFF:
+                cells.append('off')
             else:
                 cells.append('%s %s' % (_ICON[ch['status']], ch.get('protocol') or 'plain'))
         lines.append('| %s | %s |' % (node, ' | '.join(cells)))

@@ -192,7 +192,7 @@ def test_report_summary_and_markdown():
              'n2': [classify({'channel': 'gcomm', 'port': 4567, 'encrypted': False, 'listening': True,
                               'error': 'plain'})]}
     summary = summarize(nodes)
-    assert summary['status'] == 'red' and summary['counts'] == {'green': 1, 'amber': 0, 'red': 1}
+    assert summary['status'] == 'red' and summary['counts'] == {'green': 1, 'amber': 0, 'red': 1, 'off': 0}
     md = render_markdown(nodes, summary)
     assert '| n1 | GREEN TLSv1.3 |' in md and '| n2 | RED plain |' in md
     assert 'n2 gcomm (4567): not encrypted' in md
