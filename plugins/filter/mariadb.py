@@ -7,6 +7,7 @@ __metaclass__ = type
 from ansible.errors import AnsibleFilterError
 
 from ansible_collections.clustersec.mysql.plugins.module_utils.mariadb import at_rest_preflight as _at_rest
+from ansible_collections.clustersec.mysql.plugins.module_utils.mariadb import sections as _sections
 from ansible_collections.clustersec.mysql.plugins.module_utils._common.plain_data import plain as _plain
 
 
@@ -16,8 +17,23 @@ def mariadb_at_rest_problems(settings):
     return _at_rest.problems(_plain(settings))
 
 
+def mariadb_galera_sections(settings):
+    if not isinstance(settings, dict):
+        raise AnsibleFilterError('mariadb_galera_sections expects a dict of settings, got %s' % type(settings).__name__)
+    return _sections.build_sections(_plain(settings))
+
+
+def mariadb_galera_notes(sections):
+    if not isinstance(sections, dict):
+        raise AnsibleFilterError('mariadb_galera_notes expects the dict of mariadb_galera_sections, got %s'
+                                 % type(sections).__name__)
+    return _sections.notes(_plain(sections))
+
+
 class FilterModule(object):
     def filters(self):
         return {
             'mariadb_at_rest_problems': mariadb_at_rest_problems,
+            'mariadb_galera_sections': mariadb_galera_sections,
+            'mariadb_galera_notes': mariadb_galera_notes,
         }

@@ -17,6 +17,7 @@ __metaclass__ = type
 import os
 import re
 
+from ansible_collections.clustersec.mysql.plugins.module_utils.galera import drop_in as _drop_in
 from ansible_collections.clustersec.mysql.plugins.module_utils.pxc import at_rest as _at_rest
 from ansible_collections.clustersec.mysql.plugins.module_utils.pxc import tls as pxc_tls
 from ansible_collections.clustersec.mysql.plugins.module_utils.certificates.dhparams import DEFAULT_DHPARAMS_BITS
@@ -30,11 +31,6 @@ SST_ENCRYPT_VALUES = (0, 4)
 KEYRING_PLUGIN = 'keyring_file.so'
 # (result name, option under [mysqld], file PXC looks for in the data directory when the option is unset)
 LOOKUP = (('ca', 'ssl-ca', 'ca.pem'), ('cert', 'ssl-cert', 'server-cert.pem'), ('key', 'ssl-key', 'server-key.pem'))
-
-
-def _setting(settings, key, default=None):
-    value = settings.get(key, default)
-    return default if value is None else value
 
 
 def _flag(settings, key, default):
@@ -55,22 +51,7 @@ def build_sections(settings):
     mode = settings.get('mode')
     manual = mode == 'manual'
     client_server = _flag(settings, 'tls_client_server', True)
-    mysqld = {}
-    mysqld['binlog_format'] = 'ROW'
-    mysqld['default_storage_engine'] = 'InnoDB'
-    mysqld['innodb_autoinc_lock_mode'] = '2'
-    if settings.get('bind_address'):
-        mysqld['bind_address'] = settings['bind_address']
-    mysqld['wsrep_provider'] = _setting(settings, 'provider', '/usr/lib/galera4/libgalera_smm.so')
-    mysqld['wsrep_cluster_name'] = _setting(settings, 'cluster_name', 'clustersec')
-    mysqld['wsrep_cluster_address'] = 'gcomm://' + ','.join(str(h) for h in _setting(settings, 'cluster_address', []))
-    if settings.get('node_name'):
-        mysqld['wsrep_node_name'] = settings['node_name']
-    if settings.get('node_address'):
-        mysqld['wsrep_node_address'] = settings['node_address']
-    mysqld['wsrep_sst_method'] = _setting(settings, 'sst_method', 'xtrabackup-v2')
-    if settings.get('provider_options'):
-        mysqld['wsrep_provider_options'] = settings['provider_options']
+    mysqld = _drop_in.galera_mysqld(settings, 'pxc')
     mysqld['pxc-encrypt-cluster-traffic'] = not manual
     # Automatic mode: these are where PXC looks first (empty: the data directory). Manual: client-server TLS,
     # where 3306 trusts the client CA only (peers trust the cluster CA through socket.ssl_ca and [sst]).
@@ -110,11 +91,7 @@ def build_sections(settings):
                                'ssl-key': settings.get('sst_key')}
         else:
             sections['sst'] = {'encrypt': 0}
-    for section, options in overrides(settings.get('overrides')).items():
-        target = sections.setdefault(section, {})
-        for key, value in options.items():
-            name = find(target, key)[0]
-            target[name if name is not None else str(key)] = value
+    _drop_in.apply_overrides(sections, overrides(settings.get('overrides')), 'pxc', find)
     return dict((section, dict((key, format_value(value)) for key, value in options.items()))
                 for section, options in sections.items())
 
