@@ -7,7 +7,7 @@ __metaclass__ = type
 from ansible.errors import AnsibleFilterError
 
 from ansible_collections.clustersec.mysql.plugins.module_utils.probes import attacker_probes
-from ansible_collections.clustersec.mysql.plugins.module_utils.galera import tls_policy
+from ansible_collections.clustersec.mysql.plugins.module_utils.galera import tls_channels, tls_policy
 from ansible_collections.clustersec.mysql.plugins.module_utils._common.plain_data import plain as _plain
 
 
@@ -60,6 +60,40 @@ def probe_account_sql(flavor, action, password=None):
         raise AnsibleFilterError('probe_account_sql: %s' % exc)
 
 
+def _list(value, name):
+    if not isinstance(value, list):
+        raise AnsibleFilterError('%s expects a list, got %s' % (name, type(value).__name__))
+    return _plain(value)
+
+
+def tls_channel_sets(channels, node_address):
+    try:
+        return tls_channels.x509_sets(_list(channels, 'tls_channel_sets'), str(node_address))
+    except KeyError as exc:
+        raise AnsibleFilterError('tls_channel_sets: a channel lacks %s' % exc)
+
+
+def tls_ca_fingerprints(results):
+    return tls_channels.ca_fingerprints(_list(results, 'tls_ca_fingerprints'))
+
+
+def tls_missing_files(results):
+    return tls_channels.missing_files(_list(results, 'tls_missing_files'))
+
+
+def tls_channel_problems(results, channels, allow_insecure=None, skip=None):
+    try:
+        return tls_channels.channel_problems(_list(results, 'tls_channel_problems'), _list(channels, 'tls_channel_problems'),
+                                             _plain(allow_insecure or []), _plain(skip or []))
+    except KeyError as exc:
+        raise AnsibleFilterError('tls_channel_problems: no channel or CA %s' % exc)
+
+
+def tls_ca_differences(hosts, fingerprints_by_host, channels):
+    return tls_channels.ca_differences(_list(hosts, 'tls_ca_differences'), _list(fingerprints_by_host, 'tls_ca_differences'),
+                                       list(_plain(channels)))
+
+
 class FilterModule(object):
     def filters(self):
         return {
@@ -67,4 +101,9 @@ class FilterModule(object):
             'tls_override_problems': tls_override_problems,
             'probe_accepted_certs': probe_accepted_certs,
             'probe_account_sql': probe_account_sql,
+            'tls_channel_sets': tls_channel_sets,
+            'tls_ca_fingerprints': tls_ca_fingerprints,
+            'tls_missing_files': tls_missing_files,
+            'tls_channel_problems': tls_channel_problems,
+            'tls_ca_differences': tls_ca_differences,
         }

@@ -12,7 +12,7 @@ short_description: Restart a Galera node in one call - stop, start, wait for Syn
 version_added: 0.5.0
 description:
   - Stops the units of O(stop_units) (all of them, since a PXC node may run under C(mysql@bootstrap.service)), starts
-    O(start_unit), waits until the node is Synced in a Primary component of at least O(wait_size) nodes and, with
+    O(start_unit), waits until the node is Synced in a Primary component of at least O(wait_size) (at most O(max_size)) nodes and, with
     O(rejoin_log=journal), reads the unit's journal since the stop to report whether the node rejoined by IST or
     needed a full SST.
   - O(state=stopped) and O(state=started) split the two halves, for a caller that restarts several nodes at once
@@ -49,6 +49,12 @@ options:
     description: Smallest cluster size the node must see once Synced.
     type: int
     required: true
+  max_size:
+    description:
+      - Largest cluster size the node may see once Synced, the node count of the inventory; a larger cluster holds a
+        member nobody listed and fails. Not checked when omitted.
+    type: int
+    version_added: 0.8.0
   rejoin_log:
     description: V(journal) reads the journal of O(start_unit) for an SST; empty reports C(unknown).
     type: str
@@ -128,6 +134,7 @@ def main():
             start_unit=dict(type='str', required=True),
             since=dict(type='str'),
             wait_size=dict(type='int', required=True),
+            max_size=dict(type='int'),
             rejoin_log=dict(type='str', default='journal'),
             **wsrep_status.CLIENT_SPEC),
         supports_check_mode=True)
@@ -153,7 +160,7 @@ def main():
             module.fail_json(msg='systemctl start %s: %s' % (p['start_unit'], err.strip()), **result)
         result['status'], problem = wsrep_status.wait_synced(
             module.run_command, shlex.split(p['client']), p['wait_size'], p['timeout'], p['poll_interval'],
-            time.monotonic, time.sleep)
+            time.monotonic, time.sleep, most=p['max_size'])
         if problem is not None:
             module.fail_json(msg='not Synced in a cluster of %d after %d s: %s' % (p['wait_size'], p['timeout'], problem),
                              **result)

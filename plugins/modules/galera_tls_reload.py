@@ -16,7 +16,7 @@ description:
     differ; a missing parent directory is made root-only), runs the reload statements O(reload_sql) in one client call, then waits until the node is Synced
     in a Primary component of at least O(wait_size) nodes. A reload cannot change membership, so only a node on its way
     to Synced (Joined, Donor/Desynced) is polled; one not answering, outside a Primary component or seeing fewer
-    nodes fails at once.
+    (or more than O(max_size)) nodes fails at once.
   - A reload statement the server refuses (an older server or provider) does not fail the module; RV(reload_error)
     carries the client's message so the caller can restart that node instead, gated.
   - MySQL 8.1 and later (PXC 8.4) refuse ALTER INSTANCE RELOAD TLS with 3888 "Invalid certificates" when their own
@@ -54,6 +54,12 @@ options:
     description: Smallest cluster size the node must see once Synced; V(0) does not wait.
     type: int
     default: 0
+  max_size:
+    description:
+      - Largest cluster size the node may see once Synced, the node count of the inventory; a larger cluster holds a
+        member nobody listed and fails. Not checked when omitted.
+    type: int
+    version_added: 0.8.0
 '''
 
 EXAMPLES = r'''
@@ -135,6 +141,7 @@ def main():
         argument_spec=dict(
             reload_sql=dict(type='list', elements='str', default=[]),
             wait_size=dict(type='int', default=0),
+            max_size=dict(type='int'),
             served_cert=dict(type='dict', options=dict(cert=dict(type='path', required=True),
                                                        host=dict(type='str', required=True),
                                                        port=dict(type='int', default=3306))),
@@ -166,7 +173,7 @@ def main():
     if p['wait_size'] > 0 and not result['reload_error']:
         result['status'], problem = wsrep_status.wait_synced(module.run_command, client, p['wait_size'], p['timeout'],
                                                              p['poll_interval'], time.monotonic, time.sleep,
-                                                             fail_fast=True)
+                                                             fail_fast=True, most=p['max_size'])
         if problem is not None:
             result['seconds'] = round(time.monotonic() - started, 3)
             module.fail_json(msg='cluster is not whole after the reload, nothing more is touched: %s' % problem, **result)

@@ -24,20 +24,66 @@ def parse(output):
     return status
 
 
-def synced_problem(status, size):
-    """None when the node is Synced in a Primary component of at least size nodes, else why not."""
+def _seen(status):
+    try:
+        return int(status.get('wsrep_cluster_size', '0'))
+    except ValueError:
+        return 0
+
+
+def problems(status, size, most=None):
+    """Every reason the node is not Synced in a Primary component of size nodes (at most most, when given: a node
+    that sees more than the inventory holds has a member nobody listed); empty when it is. The one wsrep status rule:
+    the gate, the waits and the modules all decide with it."""
+    out = []
     state = status.get('wsrep_local_state_comment', '?')
     if state != 'Synced':
-        return 'is %s' % state
+        out.append('is %s' % state)
     if status.get('wsrep_cluster_status') != 'Primary':
-        return 'not in a Primary component'
-    try:
-        seen = int(status.get('wsrep_cluster_size', '0'))
-    except ValueError:
-        seen = 0
+        out.append('not in a Primary component')
+    seen, shown = _seen(status), status.get('wsrep_cluster_size', '?')
     if seen < size:
-        return 'sees cluster size %s, expected %d' % (status.get('wsrep_cluster_size', '?'), size)
-    return None
+        out.append('sees cluster size %s, expected %d' % (shown, size))
+    elif most is not None and seen > most:
+        out.append('sees cluster size %s, expected %s' % (shown, size if most == size else 'at most %d' % most))
+    return out
+
+
+def synced_problem(status, size, most=None):
+    """None when the node is Synced in a Primary component of size (to most) nodes, else the first reason why not."""
+    found = problems(status, size, most)
+    return found[0] if found else None
+
+
+
+# On the way to Synced: worth another poll even where membership must not change.
+TRANSITIONAL = ('Joining', 'Joined', 'Donor/Desynced')
+
+
+def settling(status, size, most=None):
+    """True when the only thing wrong is a state on its way to Synced (after serving an IST, joining): another poll
+    may help. Not answering, outside a Primary component or the wrong size is final for a step that cannot change
+    membership."""
+    state = status.get('wsrep_local_state_comment')
+    return state in TRANSITIONAL and problems(status, size, most) == ['is %s' % state]
+
+
+def result_problems(result, size, most=None):
+    """problems() of a node from a registered client run (raw or command: rc, stdout, stderr; unreachable, msg)."""
+    if result.get('rc', 1) != 0 or result.get('unreachable'):
+        return ['not answering: %s' % str(result.get('stderr', result.get('msg', ''))).strip()]
+    return problems(parse(result.get('stdout')), size, most)
+
+
+def result_settling(result, size, most=None):
+    """settling() of a node from a registered client run; a node that does not answer is not settling."""
+    return result.get('rc', 1) == 0 and not result.get('unreachable') and settling(parse(result.get('stdout')), size, most)
+
+
+def cluster_problems(results, host_key, size, most=None):
+    """'<host> <problem>' for every node of a loop over the cluster's nodes (results of a registered loop, the node
+    in item host_key)."""
+    return ['%s %s' % (r.get(host_key, '?'), p) for r in results for p in result_problems(r, size, most)]
 
 
 def read(run, client):
@@ -48,22 +94,19 @@ def read(run, client):
     return parse(out), None
 
 
-# On the way to Synced: worth another poll even where membership must not change.
-TRANSITIONAL = ('Joining', 'Joined', 'Donor/Desynced')
 
-
-def wait_synced(run, client, size, timeout, interval, clock, sleep, fail_fast=False):
-    """Poll until Synced in a Primary component of at least size nodes: (status, problem); problem is None on
+def wait_synced(run, client, size, timeout, interval, clock, sleep, fail_fast=False, most=None):
+    """Poll until Synced in a Primary component of size (to most) nodes: (status, problem); problem is None on
     success, else the last reason after timeout seconds. With fail_fast (a step that cannot change membership,
-    such as a TLS reload) only a transitional state is polled; a node not answering, outside a Primary component
-    or seeing fewer nodes is a problem at once. clock and sleep are time.monotonic and time.sleep."""
+    such as a TLS reload) only a node that is settling() is polled again; anything else is a problem at once.
+    clock and sleep are time.monotonic and time.sleep."""
     deadline = clock() + timeout
     while True:
         status, problem = read(run, client)
         if problem is None:
-            problem = synced_problem(status, size)
+            problem = synced_problem(status, size, most)
         if problem is None or clock() >= deadline:
             return status, problem
-        if fail_fast and status.get('wsrep_local_state_comment') not in TRANSITIONAL:
+        if fail_fast and not settling(status, size, most):
             return status, problem
         sleep(interval)

@@ -34,7 +34,7 @@ def run(tmp_path, nodes, batch, playbook=None, role='mariadb_galera'):
             'tasks': [{'name': 'policy', 'ansible.builtin.include_role': {
                 'name': 'clustersec.mysql.' + role, 'tasks_from': 'policy' if role == 'mariadb_galera' else 'engine'}},
                 {'name': 'engine policy',
-                 'ansible.builtin.include_role': {'name': 'clustersec.mysql.galera', 'tasks_from': 'policy'}}]}]))
+                 'ansible.builtin.include_role': {'name': 'clustersec.mysql.galera', 'tasks_from': 'preflight'}}]}]))
     extra = {'pki_dir': str(tmp_path / 'pki'), role + '_restart_batch': batch}
     env = dict(os.environ, ANSIBLE_COLLECTIONS_PATH=harness.collections_path(), ANSIBLE_NOCOLOR='1',
                ANSIBLE_LOCAL_TEMP=str(tmp_path / 'tmp'), ANSIBLE_DEPRECATION_WARNINGS='False')

@@ -3,6 +3,9 @@
 from __future__ import (absolute_import, division, print_function)
 __metaclass__ = type
 
+import pytest
+from ansible.errors import AnsibleFilterError
+
 from ansible_collections.clustersec.mysql.plugins.filter.tls import probe_accepted_certs, tls_policy_problems
 
 
@@ -40,3 +43,20 @@ def test_policy_filter_turns_hard_errors_into_problems():
     assert tls_policy_problems({'ciphers': {'sst': 'NOPE'}}) and 'no opt-out' in tls_policy_problems(
         {'ciphers': {'sst': 'NOPE'}})[0]
     assert tls_policy_problems({'require_secure_transport': False}, ['plaintext_clients']) == []
+
+
+def test_channel_filters_wrap_the_engine_preflight():
+    from ansible_collections.clustersec.mysql.plugins.filter.tls import FilterModule as TlsFilters
+    f = TlsFilters().filters()
+    channels = [{'name': 'galera', 'ca': '/c/ca.pem', 'cert': '/c/cert.pem', 'key': '/c/key.pem'},
+                {'name': 'client', 'ca': '/c/cca.pem', 'cert': '/c/ccert.pem', 'key': '/c/ckey.pem', 'separate_from': 'galera'}]
+    assert f['tls_channel_sets'](channels[:1], 'db1')[0]['names'] == ['db1']
+    results = [{'name': 'galera', 'ca': {'sha256_fingerprint': 'AA'}, 'problems': ['x: No such file or directory']},
+               {'name': 'client', 'ca': {'sha256_fingerprint': 'AA'}, 'problems': []}]
+    assert f['tls_ca_fingerprints'](results) == {'galera': 'AA', 'client': 'AA'}
+    assert f['tls_missing_files'](results) == ['x: No such file or directory']
+    assert len(f['tls_channel_problems'](results, channels, [], f['tls_missing_files'](results))) == 1
+    assert f['tls_channel_problems'](results, channels, ['shared_ca'], ['x: No such file or directory']) == []
+    assert f['tls_ca_differences'](['db1', 'db2'], [{'galera': 'AA'}, {'galera': 'BB'}], {'galera': 'AA'}) == ['galera: db1 / db2']
+    with pytest.raises(AnsibleFilterError, match='lacks'):
+        f['tls_channel_sets']([{'name': 'galera'}], 'db1')

@@ -50,3 +50,23 @@ def test_wsrep_ssl_options():
 def test_wsrep_ssl_options_refuses_a_switch_that_is_not_a_boolean():
     with pytest.raises(AnsibleFilterError, match="enabled must be a boolean, got 'perhaps'"):
         F['wsrep_ssl_options']('/ca', '/cert', '/key', enabled='perhaps')
+
+
+# The gate's and the wait's wsrep status rule (module_utils/galera/wsrep_status.py) as filters on raw results.
+SYNCED_OUT = 'wsrep_cluster_size\t3\r\nwsrep_cluster_status\tPrimary\r\nwsrep_local_state_comment\tSynced\r\n'
+
+
+def test_status_filters_on_registered_results():
+    ok = {'rc': 0, 'stdout': SYNCED_OUT, 'host': 'db1'}
+    bigger = {'rc': 0, 'stdout': SYNCED_OUT.replace('\t3', '\t4', 1), 'host': 'db2'}
+    joined = {'rc': 0, 'stdout': SYNCED_OUT.replace('Synced', 'Joined'), 'host': 'db3'}
+    assert F['wsrep_status_problems'](ok, '3', '3') == []
+    assert F['wsrep_status_problems'](bigger, 3, 3) == ['sees cluster size 4, expected 3']
+    assert F['wsrep_status_problems'](bigger, 3) == []  # control: no ceiling
+    assert F['wsrep_status_settling'](joined, 3, 3) and not F['wsrep_status_settling'](ok, 3, 3)
+    assert F['wsrep_cluster_problems']([ok, bigger, joined], 'host', 3, 3) == ['db2 sees cluster size 4, expected 3',
+                                                                                'db3 is Joined']
+    with pytest.raises(AnsibleFilterError, match='registered client result'):
+        F['wsrep_status_problems']('text', 3)
+    with pytest.raises(AnsibleFilterError, match='whole numbers'):
+        F['wsrep_status_problems'](ok, 'three')

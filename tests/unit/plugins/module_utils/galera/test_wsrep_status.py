@@ -59,3 +59,49 @@ def test_without_fail_fast_a_restarting_node_is_polled_until_the_timeout():
     run, calls = runner(SYNCED.replace('\t3', '\t2', 1))
     status, problem = W.wait_synced(run, ['mariadb'], 3, 5, 0.5, clock, clock.sleep)
     assert problem == 'sees cluster size 2, expected 3' and len(calls) == 11
+
+
+# One wsrep status rule (issue 29): the gate, the waits and the modules decide with problems().
+def test_problems_lists_every_reason_in_the_gate_order():
+    status = W.parse('wsrep_cluster_size\t2\nwsrep_cluster_status\tnon-Primary\nwsrep_local_state_comment\tJoined\n')
+    assert W.problems(status, 3, 3) == ['is Joined', 'not in a Primary component', 'sees cluster size 2, expected 3']
+    assert W.problems({}, 3) == ['is ?', 'not in a Primary component', 'sees cluster size ?, expected 3']
+    assert W.problems(W.parse(SYNCED), 3, 3) == []  # control
+
+
+def test_a_member_the_inventory_does_not_list_is_refused():
+    bigger = W.parse(SYNCED.replace('\t3', '\t4', 1))
+    assert W.problems(bigger, 3, 3) == ['sees cluster size 4, expected 3']
+    assert W.problems(bigger, 2, 3) == ['sees cluster size 4, expected at most 3']
+    # controls: a growing cluster within the inventory, and no ceiling at all
+    assert W.problems(W.parse(SYNCED), 2, 3) == []
+    assert W.problems(bigger, 3) == []
+
+
+def test_wait_with_a_ceiling_does_not_accept_an_unknown_member():
+    clock = Clock()
+    run, calls = runner(SYNCED.replace('\t3', '\t4', 1))
+    status, problem = W.wait_synced(run, ['mariadb'], 3, 300, 0.5, clock, clock.sleep, fail_fast=True, most=3)
+    assert problem == 'sees cluster size 4, expected 3' and len(calls) == 1
+    run, calls = runner(SYNCED)
+    assert W.wait_synced(run, ['mariadb'], 3, 300, 0.5, clock, clock.sleep, fail_fast=True, most=3)[1] is None
+
+
+def test_settling_only_for_a_transitional_state_alone():
+    joined = W.parse(SYNCED.replace('Synced', 'Joined'))
+    assert W.settling(joined, 3, 3)
+    assert not W.settling(W.parse(SYNCED.replace('Synced', 'Joined').replace('\t3', '\t2', 1)), 3, 3)
+    assert not W.settling(W.parse(SYNCED.replace('Synced', 'Initialized')), 3, 3)
+    assert not W.settling(W.parse(SYNCED), 3, 3)
+
+
+def test_results_of_a_registered_loop():
+    ok = {'rc': 0, 'stdout': SYNCED.replace('\n', '\r\n'), '__host': 'db1'}
+    silent = {'rc': 1, 'stderr': "ERROR 2002 (HY000): Can't connect\n", 'stdout': '', '__host': 'db2'}
+    gone = {'unreachable': True, 'msg': 'ssh: connect refused ', '__host': 'db3'}
+    donor = {'rc': 0, 'stdout': SYNCED.replace('Synced', 'Donor/Desynced'), '__host': 'db4'}
+    assert W.cluster_problems([ok, silent, gone, donor], '__host', 3, 3) == [
+        "db2 not answering: ERROR 2002 (HY000): Can't connect", 'db3 not answering: ssh: connect refused',
+        'db4 is Donor/Desynced']
+    assert W.cluster_problems([ok], '__host', 3, 3) == []
+    assert W.result_settling(donor, 3, 3) and not W.result_settling(silent, 3, 3) and not W.result_settling(ok, 3, 3)
