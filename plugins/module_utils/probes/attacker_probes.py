@@ -351,3 +351,21 @@ def probe_account_sql(flavor, action, password=None, user=PROBE_USER, host=PROBE
         raise ValueError('the probe account needs a password')
     auth = _PROBE_AUTH[flavor] % _sql_string(password)
     return 'CREATE USER IF NOT EXISTS %s %s;\nALTER USER %s %s;' % (account, auth, account, auth)
+
+
+# The certificate sets a node must refuse (the report, entry point verify of clustersec.mysql.galera): its own client
+# certificate on the peer ports always; the previous CA's node and client certificates (left by a CA rotation in
+# pki_dir/previous/probe, copied to probe_dir for the run) when they exist.
+PEER_CHANNELS = ('group-communication', 'ist', 'sst')
+
+
+def refuse_cert_sets(tls_dir, probe_dir, previous=False):
+    """The refuse_certs input of channel_probe: a list of {name, cert_path, key_path, channels}."""
+    sets = [{'name': 'client-certificate', 'cert_path': tls_dir + '/client-cert.pem',
+             'key_path': tls_dir + '/client-key.pem', 'channels': list(PEER_CHANNELS)}]
+    if previous:
+        sets += [{'name': 'previous-CA', 'cert_path': probe_dir + '/server-cert.pem',
+                  'key_path': probe_dir + '/server-key.pem', 'channels': list(PEER_CHANNELS)},
+                 {'name': 'previous-client-CA', 'cert_path': probe_dir + '/client-cert.pem',
+                  'key_path': probe_dir + '/client-key.pem', 'channels': ['client-server']}]
+    return sets

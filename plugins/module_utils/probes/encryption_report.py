@@ -141,6 +141,34 @@ def settle(channel):
     return channel
 
 
+def _get(mapping, key, default=None):
+    """mapping[key] for dicts and Ansible's lazy host variables alike (both answer 'in' and [])."""
+    return mapping[key] if mapping is not None and key in mapping else default
+
+
+def collect_nodes(hosts, hostvars, probe_var='galera_verify_probe', at_rest_var='galera_verify_at_rest'):
+    """{host: channel entries (the probe's channels, then data at rest when read) or why there is none (text)}.
+
+    A host whose probe has no channels (unreachable, failed, not in the play) is given as the cause, which the report
+    module turns into a red finding. An unreadable data-at-rest state is an amber entry carrying the error."""
+    nodes = {}
+    for host in hosts:
+        values = _get(hostvars, host, {})
+        probe = _get(values, probe_var) or {}
+        channels = list(_get(probe, 'channels') or [])
+        if not channels:
+            nodes[host] = str(_get(probe, 'msg') or 'node unreachable or not probed')
+            continue
+        at_rest = _get(values, at_rest_var) or {}
+        if _get(at_rest, 'entry') is not None:
+            channels.append(_get(at_rest, 'entry'))
+        elif _get(at_rest, 'failed'):
+            channels.append({'channel': 'data-at-rest', 'port': '-', 'status': AMBER, 'protocol': 'unknown',
+                             'findings': ['could not read the state: %s' % _get(at_rest, 'msg', '')]})
+        nodes[host] = channels
+    return nodes
+
+
 def summarize(nodes):
     """nodes: {node: [channel results]} -> {'status', 'counts', 'problems'}. OFF counts apart and is no problem."""
     counts = {GREEN: 0, AMBER: 0, RED: 0, OFF: 0}

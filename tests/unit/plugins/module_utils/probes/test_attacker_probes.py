@@ -367,10 +367,10 @@ def test_enable_tls_online_grants_plaintext_peers_to_its_first_step_only():
     import os
     import yaml
     root = os.path.join(os.path.dirname(os.path.abspath(__file__)), '..', '..', '..', '..', '..')
-    with open(os.path.join(root, 'playbooks', 'enable_tls_online.yml')) as f:
-        plays = yaml.safe_load(f)
-    step1, step2 = plays[1], plays[2]
-    assert 'plaintext_peers' in step1['tasks'][0]['ansible.builtin.set_fact']['__enable_tls_allow_insecure']
+    with open(os.path.join(root, 'roles', 'galera', 'tasks', 'enable_tls_online.yml')) as f:
+        steps = dict((t['name'].split(' - ')[0], t) for t in yaml.safe_load(f) if t['name'].startswith('Step '))
+    step1, step2 = steps['Step 1'], steps['Step 2']
+    assert 'plaintext_peers' in step1['block'][1]['ansible.builtin.set_fact']['__galera_online_allow_insecure']
     assert 'plaintext_peers' not in str(step2)
 
 
@@ -504,20 +504,41 @@ def test_probe_account_statements_refuse_what_would_need_escaping(args):
         attacker_probes.probe_account_sql(*args)
 
 
-def test_verify_encryption_makes_and_drops_the_probe_account_inside_the_block():
+def test_verify_makes_and_drops_the_probe_account_inside_the_block():
     """The account is made inside the block whose always section drops it (before: made before the block, only
-    locked again, never dropped), and the statements come from probe_account_sql (no mysql_native_password)."""
+    locked again, never dropped), and the statements come from probe_account_sql (no mysql_native_password).
+    The report's node side is the entry point verify of the galera role (verify_encryption.yml calls it)."""
     import os
     import yaml
     root = os.path.join(os.path.dirname(os.path.abspath(__file__)), '..', '..', '..', '..', '..')
-    with open(os.path.join(root, 'playbooks', 'verify_encryption.yml')) as f:
-        play = yaml.safe_load(f)[0]
-    text = yaml.safe_dump(play)
+    with open(os.path.join(root, 'roles', 'galera', 'tasks', 'verify.yml')) as f:
+        tasks = yaml.safe_load(f)
+    text = yaml.safe_dump(tasks)
     assert 'mysql_native_password' not in text
-    outside = [t for t in play['tasks'] if 'block' not in t]
+    outer = next(t for t in tasks if 'block' in t)['block']
+    outside = [t for t in outer if 'block' not in t]
     assert not any('CREATE USER' in str(t) or 'probe_account_sql' in str(t) for t in outside)
-    block = next(t for t in play['tasks'] if 'block' in t)
+    block = next(t for t in outer if 'block' in t)
     assert "probe_account_sql('create'" in str(block['block'][0])
     drops = [t for t in block['always'] if "probe_account_sql('drop')" in str(t)]
-    assert len(drops) == 1 and drops[0]['when'] == 'verify_encryption_create_probe_user | bool'
+    assert len(drops) == 1 and drops[0]['when'] == '__galera_verify_probe_user'
     assert not any('ACCOUNT LOCK' in str(t) for t in block['always'])
+
+
+def test_refuse_cert_sets_client_certificate_always_previous_ca_only_when_there():
+    sets = attacker_probes.refuse_cert_sets('/etc/mysql/certs', '/run/p')
+    assert sets == [{'name': 'client-certificate', 'cert_path': '/etc/mysql/certs/client-cert.pem',
+                     'key_path': '/etc/mysql/certs/client-key.pem', 'channels': ['group-communication', 'ist', 'sst']}]
+    sets = attacker_probes.refuse_cert_sets('/etc/mysql/certs', '/run/p', previous=True)
+    assert [s['name'] for s in sets] == ['client-certificate', 'previous-CA', 'previous-client-CA']
+    assert sets[1]['cert_path'] == '/run/p/server-cert.pem' and sets[1]['channels'] == ['group-communication', 'ist', 'sst']
+    # The previous client CA is tried where clients connect only.
+    assert sets[2]['key_path'] == '/run/p/client-key.pem' and sets[2]['channels'] == ['client-server']
+
+
+def test_probe_refuse_certs_filter_takes_yes_no_and_refuses_other_text():
+    from ansible.errors import AnsibleFilterError
+    from ansible_collections.clustersec.mysql.plugins.filter.probes import probe_refuse_certs
+    assert len(probe_refuse_certs('/c', '/p', 'true')) == 3 and len(probe_refuse_certs('/c', '/p', False)) == 1
+    with pytest.raises(AnsibleFilterError):
+        probe_refuse_certs('/c', '/p', 'maybe')

@@ -51,3 +51,45 @@ def test_control_encrypted_at_rest_stays_green_and_tls_plain_stays_red():
     plain = settle(classify({'channel': 'client-server', 'port': 3306, 'encrypted': False, 'listening': True,
                              'skipped_reason': 'not enabled'}))
     assert plain['status'] == 'red'
+
+
+# collect_nodes (filter report_nodes): each host's probe and data-at-rest results, or why there is none.
+class LazyVars(object):
+    """Answers 'in' and [] only, as Ansible's hostvars do (no .get, no iteration)."""
+
+    def __init__(self, data):
+        self._data = data
+
+    def __contains__(self, key):
+        return key in self._data
+
+    def __getitem__(self, key):
+        value = self._data[key]
+        return LazyVars(value) if isinstance(value, dict) and key in ('n1', 'n2', 'n3', 'n4') else value
+
+
+def test_collect_nodes_channels_then_at_rest_or_the_cause():
+    from ansible_collections.clustersec.mysql.plugins.module_utils.probes.encryption_report import collect_nodes
+    gc = dict(TLS)
+    hostvars = LazyVars({
+        'n1': {'galera_verify_probe': {'channels': [gc]}, 'galera_verify_at_rest': {'entry': {'channel': 'data-at-rest'}}},
+        'n2': {'galera_verify_probe': {'channels': [gc]}, 'galera_verify_at_rest': {'failed': True, 'msg': 'no client'}},
+        'n3': {'galera_verify_probe': {'failed': True, 'msg': 'port 3306: timed out'}},
+        'n4': {'galera_verify_probe': {'channels': [gc]}, 'galera_verify_at_rest': {'skipped': True}},  # PXC
+    })
+    nodes = collect_nodes(['n1', 'n2', 'n3', 'n4', 'n5'], hostvars)
+    assert nodes['n1'] == [gc, {'channel': 'data-at-rest'}]
+    assert nodes['n2'][1]['status'] == 'amber' and nodes['n2'][1]['findings'] == ['could not read the state: no client']
+    assert nodes['n3'] == 'port 3306: timed out'
+    assert nodes['n4'] == [gc]
+    # Control: a host not in the play (no variables at all) is named, not dropped.
+    assert nodes['n5'] == 'node unreachable or not probed'
+
+
+def test_report_nodes_filter_refuses_a_pattern_text():
+    import pytest
+    from ansible.errors import AnsibleFilterError
+    from ansible_collections.clustersec.mysql.plugins.filter.probes import report_nodes
+    with pytest.raises(AnsibleFilterError):
+        report_nodes('mariadb_galera:pxc', {})
+    assert report_nodes([], {}) == {}
