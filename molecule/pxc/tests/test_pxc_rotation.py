@@ -115,7 +115,7 @@ def test_report_presents_the_previous_ca_and_it_is_refused(cluster, tmp_path):
 
 def test_enable_tls_online_refuses_pxc_before_touching_a_node(cluster):
     before = {n: (h.check_output("sha256sum /etc/mysql/mysql.conf.d/*.cnf"), pids(cluster)[n]) for n, h in cluster.items()}
-    proc = run_playbook("enable_tls_online.yml", "enable_tls_hosts=pxc")
+    proc = run_playbook("enable_tls_online.yml")
     out = proc.stdout + proc.stderr
     assert proc.returncode != 0
     assert "is a PXC node" in out and "pxc_toggle_cluster_encryption.yml" in out, out[-3000:]
