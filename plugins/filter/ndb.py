@@ -8,6 +8,7 @@ from ansible.errors import AnsibleFilterError
 from ansible.module_utils.parsing.convert_bool import boolean
 
 from ansible_collections.clustersec.mysql.plugins.module_utils.ndb import config as ndb_config
+from ansible_collections.clustersec.mysql.plugins.module_utils.ndb import node_state as ndb_state_rules
 from ansible_collections.clustersec.mysql.plugins.module_utils.ndb import output as ndb_output
 from ansible_collections.clustersec.mysql.plugins.module_utils.ndb import password as ndb_password
 from ansible_collections.clustersec.mysql.plugins.module_utils.ndb import restart as ndb_restart
@@ -70,6 +71,30 @@ def ndb_restart_problems(nodes, replicas, backup_confirmed=False):
     return ndb_restart.restart_problems(data, replicas, confirmed)
 
 
+def ndb_restart_summary(results, check_mode=False):
+    return ndb_restart.restart_summary(results or {}, boolean(check_mode, strict=False))
+
+
+def _require(settings, names, filter_name):
+    missing = [n for n in names if n not in (settings or {})]
+    if missing:
+        raise AnsibleFilterError('%s: the settings lack %s' % (filter_name, ', '.join(missing)))
+
+
+def ndb_node_state(node, cluster, settings):
+    _require(settings, ('node_id', 'enabled'), 'ndb_node_state')
+    return ndb_state_rules.node_state(node or {}, cluster or {}, settings)
+
+
+def ndb_running_problems(cluster, state, settings):
+    _require(settings, ('node_id', 'enabled'), 'ndb_running_problems')
+    return ndb_state_rules.running_problems(cluster or {}, state or {}, settings)
+
+
+def ndb_unconverged(cluster, host):
+    return ndb_state_rules.unconverged(cluster or {}, host or {})
+
+
 def ndb_tde_status_table(rows):
     return status_table(rows or [])
 
@@ -87,4 +112,8 @@ class FilterModule(object):
             'ndb_restart_problems': ndb_restart_problems,
             'ndb_restart_waves': ndb_restart_waves,
             'ndb_tde_status_table': ndb_tde_status_table,
+            'ndb_restart_summary': ndb_restart_summary,
+            'ndb_node_state': ndb_node_state,
+            'ndb_running_problems': ndb_running_problems,
+            'ndb_unconverged': ndb_unconverged,
         }

@@ -88,3 +88,19 @@ def restart_problems(data_nodes, replicas, backup_confirmed=False):
     return ['NoOfReplicas=%s%s: a node initial restart empties the node\'s file system and no other node of its '
             'node group holds the data; take a backup, then set ndb_tde_backup_confirmed: true to restore it '
             'yourself after the restart' % (replicas, groups)]
+
+
+def restart_summary(results, check_mode=False):
+    """One line per data node after a rolling restart: results is {host: the host's ndb_tde_restart_result, or an
+    empty dict when it was not restarted} in the order to show."""
+    lines = []
+    for host, result in (results or {}).items():
+        if not result:
+            what = 'not restarted'
+        elif check_mode:
+            what = 'would restart with --initial (--check)'
+        else:
+            what = 'restarted with --initial in wave %s, started again after %s s' % (result.get('wave'),
+                                                                                     result.get('seconds'))
+        lines.append('%s: %s' % (host, what))
+    return lines

@@ -107,6 +107,8 @@ class Cluster(object):
             'ndb_mgmd': {'hosts': dict((h, self.mgmd_vars(i)) for i, h in sorted(self.mgmd_hosts.items()))},
             'ndb_data': {'hosts': data_hosts},
             'ndb_api': {'hosts': {'api1': {'ndb_tde_api_node_ids': [50]}}},
+            # The parent group the NDB playbooks select (hosts: <clustersec_hosts>:&ndb), as in the example inventory.
+            'ndb': {'children': {'ndb_mgmd': {}, 'ndb_data': {}, 'ndb_api': {}}},
         }}}
         with open(path or self.inventory, 'w') as f:
             yaml.safe_dump(inventory, f, default_flow_style=False)

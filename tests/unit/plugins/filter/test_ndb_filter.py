@@ -19,8 +19,9 @@ NODES = [{'id': 1, 'type': 'mgmd', 'nodegroup': None}, {'id': 2, 'type': 'data',
 
 def test_filters_registered():
     assert sorted(F) == ['ndb_active_encryption', 'ndb_backup_result', 'ndb_config_nodes', 'ndb_config_problems', 'ndb_config_values',
-                         'ndb_password_hex', 'ndb_password_problems', 'ndb_restart_problems', 'ndb_restart_waves',
-                         'ndb_tde_status_table']
+                         'ndb_node_state', 'ndb_password_hex', 'ndb_password_problems', 'ndb_restart_problems',
+                         'ndb_restart_summary', 'ndb_restart_waves', 'ndb_running_problems', 'ndb_tde_status_table',
+                         'ndb_unconverged']
     assert F['ndb_password_hex']('t0p$') == '74307024'
     nodes = [{'id': 2, 'nodegroup': 0, 'type': 'data'}, {'id': 3, 'nodegroup': 0}, {'id': 4, 'nodegroup': 1},
              {'id': 1, 'type': 'mgmd', 'nodegroup': None}]
@@ -74,3 +75,19 @@ def test_ndb_active_encryption_reads_either_source():
     assert 'ndb_tde_status_query_host' in F['ndb_active_encryption']({'skipped': True}, 'sql')['error']
     with pytest.raises(AnsibleFilterError):
         F['ndb_active_encryption']({}, 'mysql')
+
+
+def test_state_filters_need_the_node_id_and_the_asked_encryption():
+    with pytest.raises(AnsibleFilterError, match='ndb_node_state: the settings lack node_id, enabled'):
+        F['ndb_node_state']({}, {}, {})
+    with pytest.raises(AnsibleFilterError, match='ndb_running_problems: the settings lack enabled'):
+        F['ndb_running_problems']({}, {}, {'node_id': 2})
+    state = F['ndb_node_state'](None, None, {'node_id': '2', 'enabled': True})
+    assert state['needs_initial'] is False and state['process_running'] is False
+    assert F['ndb_unconverged'](None, None) == ['no management server answers']
+
+
+def test_ndb_restart_summary_reads_check_mode_as_a_boolean():
+    assert F['ndb_restart_summary']({'d1': {'wave': '1 of 1', 'seconds': 2}}, 'true') == [
+        'd1: would restart with --initial (--check)']
+    assert F['ndb_restart_summary'](None) == []

@@ -73,3 +73,11 @@ def test_no_wave_holds_two_nodes_of_a_node_group(layout):
     assert sorted(i for w in waves for i in w) == sorted(group_of)
     assert all(len(set(group_of[i] for i in w)) == len(w) for w in waves)
     assert len(waves) == max(len(ids) for ids in layout)
+
+
+def test_restart_summary_one_line_per_node():
+    results = {'data1': {'wave': '1 of 2', 'seconds': 12}, 'data2': {}, 'data3': None}
+    assert R.restart_summary(results) == ['data1: restarted with --initial in wave 1 of 2, started again after 12 s',
+                                          'data2: not restarted', 'data3: not restarted']
+    assert R.restart_summary(results, check_mode=True)[0] == 'data1: would restart with --initial (--check)'
+    assert R.restart_summary({}) == []
