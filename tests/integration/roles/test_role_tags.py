@@ -1,6 +1,6 @@
 # -*- coding: utf-8 -*-
 # GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
-"""Tags by concern (README, "Tags"): ansible-playbook --list-tasks --tags X on site.yml and on each role's main entry
+"""Tags by concern (docs/usage.md, "Tags"): ansible-playbook --list-tasks --tags X on site.yml and on each role's main entry
 point. The checks (managed node Python, input checks, pre-flight) are listed under every tag; --tags certificates
 lists nothing that restarts or writes configuration; --tags config/restart list no certificate task."""
 
