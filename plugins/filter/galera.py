@@ -9,7 +9,7 @@ import base64
 from ansible.errors import AnsibleFilterError
 from ansible.module_utils.parsing.convert_bool import boolean
 
-from ansible_collections.clustersec.mysql.plugins.module_utils.galera import bootstrap, restart_plan
+from ansible_collections.clustersec.mysql.plugins.module_utils.galera import bootstrap, restart_plan, service_plan
 from ansible_collections.clustersec.mysql.plugins.module_utils._common.plain_data import plain as _plain
 
 
@@ -62,6 +62,17 @@ def galera_bootstrap_problem(hosts, hostvars, bootstrap_host):
     return bootstrap.bootstrap_problem(hosts, states, str(bootstrap_host))
 
 
+def galera_running_hosts(hosts, hostvars):
+    hosts = [str(h) for h in hosts]
+    return service_plan.running_hosts(hosts, _facts(hosts, hostvars, ('galera_was_running',)))
+
+
+def galera_join_plan(hosts, hostvars, bootstrap, full_restart, bootstrap_host):
+    hosts = [str(h) for h in hosts]
+    return service_plan.join_plan(hosts, _facts(hosts, hostvars, ('galera_was_running',)), boolean(bootstrap, strict=False),
+                                  boolean(full_restart, strict=False), str(bootstrap_host))
+
+
 class FilterModule(object):
     def filters(self):
         return {
@@ -71,4 +82,6 @@ class FilterModule(object):
             'galera_restart_summary': galera_restart_summary,
             'galera_saved_state': galera_saved_state,
             'galera_bootstrap_problem': galera_bootstrap_problem,
+            'galera_running_hosts': galera_running_hosts,
+            'galera_join_plan': galera_join_plan,
         }

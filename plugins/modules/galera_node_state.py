@@ -61,6 +61,12 @@ units:
   returned: always
   type: dict
   sample: {mariadb: active}
+running_unit:
+  description: The unit that runs the server - the first of O(units) unless only another one is active (PXC's bootstrap unit).
+  returned: always
+  type: str
+  sample: mysql@bootstrap.service
+  version_added: 0.8.0
 active:
   description: Whether any of O(units) is active.
   returned: always
@@ -112,7 +118,7 @@ import shlex
 from ansible.module_utils.basic import AnsibleModule
 
 from ansible_collections.clustersec.mysql.plugins.module_utils._common import file_swap
-from ansible_collections.clustersec.mysql.plugins.module_utils.galera import wsrep_status
+from ansible_collections.clustersec.mysql.plugins.module_utils.galera import service_plan, wsrep_status
 
 
 def main():
@@ -133,6 +139,7 @@ def main():
     answers = out.splitlines()
     units = dict((u, answers[i] if i < len(answers) else 'unknown') for i, u in enumerate(p['units']))
     result = dict(changed=False, units=units, active='active' in units.values(), variables={}, error='', status={},
+                  running_unit=service_plan.running_unit(p['units'], units),
                   missing=[c for c in p['commands'] if module.get_bin_path(c) is None], differ=differ)
     if result['active'] and p['variables']:
         sql = 'SELECT ' + ', '.join('@@' + v for v in p['variables'])

@@ -43,3 +43,10 @@ def test_saved_state_and_bootstrap_problem():
     assert F['galera_bootstrap_problem'](['db1', 'db2'], ok, 'db1') == ''
     with pytest.raises(AnsibleFilterError, match='no saved state read on db2'):
         F['galera_bootstrap_problem'](['db1', 'db2'], {'db1': hostvars['db1']}, 'db1')
+
+
+def test_running_hosts_and_join_plan():
+    hostvars = {'db1': {'galera_was_running': True}, 'db2': {'galera_was_running': False}, 'db3': {}}
+    assert F['galera_running_hosts'](['db1', 'db2', 'db3'], hostvars) == ['db1']
+    assert F['galera_join_plan'](['db1', 'db2', 'db3'], hostvars, False, False, 'db1') == {'joiners': ['db2', 'db3'], 'base': 1}
+    assert F['galera_join_plan'](['db1', 'db2', 'db3'], hostvars, 'True', 'True', 'db2') == {'joiners': ['db1', 'db3'], 'base': 1}
