@@ -7,6 +7,7 @@ __metaclass__ = type
 from ansible.errors import AnsibleFilterError
 
 from ansible_collections.clustersec.mysql.plugins.module_utils.pxc import at_rest as _at_rest
+from ansible_collections.clustersec.mysql.plugins.module_utils.pxc import encryption_change as _change
 from ansible_collections.clustersec.mysql.plugins.module_utils.pxc import sections as _pxc
 from ansible_collections.clustersec.mysql.plugins.module_utils._common.plain_data import plain as _plain
 
@@ -53,6 +54,13 @@ def pxc_at_rest_provider_options(settings):
     return _at_rest.provider_options(_plain(settings))
 
 
+def pxc_encryption_change_problems(nodes, outside_hosts=None):
+    if not isinstance(nodes, dict):
+        raise AnsibleFilterError('pxc_encryption_change_problems expects a dict of host to running and changes, got %s'
+                                 % type(nodes).__name__)
+    return _change.problems(_plain(nodes), _plain(outside_hosts))
+
+
 class FilterModule(object):
     def filters(self):
         return {
@@ -62,4 +70,5 @@ class FilterModule(object):
             'pxc_at_rest_problems': pxc_at_rest_problems,
             'pxc_at_rest_files': pxc_at_rest_files,
             'pxc_at_rest_provider_options': pxc_at_rest_provider_options,
+            'pxc_encryption_change_problems': pxc_encryption_change_problems,
         }

@@ -45,7 +45,7 @@ def run(tmp_path, path_prefix=None, **extra):
         'name': 'at-rest pre-flight', 'hosts': 'mariadb_galera', 'gather_facts': False,
         'vars': dict({'mariadb_galera_encrypt_at_rest': True, 'pki_at_rest_keys': True}, **extra),
         'tasks': [{'name': 'Pre-flight', 'ansible.builtin.include_role': {'name': 'clustersec.mysql.mariadb_galera',
-                                                                          'tasks_from': 'at_rest_preflight'}}]}]))
+                                                                          'tasks_from': 'preflight_at_rest'}}]}]))
     env = dict(os.environ, ANSIBLE_COLLECTIONS_PATH=harness.collections_path(), ANSIBLE_NOCOLOR='1',
                ANSIBLE_LOCAL_TEMP=str(tmp_path / 'tmp'), ANSIBLE_DEPRECATION_WARNINGS='False')
     if path_prefix:

@@ -69,7 +69,7 @@ class RoleVars(object):
         self.raw.update(inventory)
         self.raw.update(_load('vars/main.yml'))
         self.raw.update({'inventory_hostname': host, 'ansible_play_hosts_all': HOSTS, 'ansible_managed': ANSIBLE_MANAGED,
-                         # set_fact in tasks/validate.yml: every node's pxc_node_address (default: its name)
+                         # set_fact in tasks/preflight.yml: every node's pxc_node_address (default: its name)
                          '__pxc_peer_addresses': list(HOSTS)})
         self.env = _NativeEnv(undefined=jinja2.StrictUndefined)
         self.env.filters.update(_filters())
@@ -238,7 +238,7 @@ def test_bad_input_is_refused(case):
 
 
 def test_keyring_paths_compared_across_hosts():
-    # tasks/validate.yml publishes __pxc_sections_fact on every host and compares them.
+    # tasks/preflight.yml publishes __pxc_sections_fact on every host and compares them.
     per_host = {'db1': {'pxc_keyring_file': True}, 'db2': {'pxc_keyring_file': True},
                 'db3': {'pxc_keyring_file': True, 'pxc_keyring_file_data': '/srv/keyring'}}
     facts = dict((h, RoleVars(h, inv).get('__pxc_sections')) for h, inv in per_host.items())
