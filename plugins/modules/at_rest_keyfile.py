@@ -9,7 +9,7 @@ DOCUMENTATION = r'''
 ---
 module: at_rest_keyfile
 short_description: Make and update the encrypted key file of MariaDB's file_key_management plugin
-version_added: 0.6.0
+version_added: 0.8.0
 description:
   - On the controller, keeps O(path)/keys.enc (the keys, C(<id>;<hex key>) lines, encrypted the way
     C(openssl enc -aes-256-cbc -md sha1) does, which the plugin reads with C(file_key_management_filekey)) and

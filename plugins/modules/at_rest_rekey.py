@@ -9,7 +9,7 @@ DOCUMENTATION = r'''
 ---
 module: at_rest_rekey
 short_description: Move a MariaDB Galera node's tables to a data-at-rest key id and see which key ids are in use
-version_added: 0.7.0
+version_added: 0.8.0
 description:
   - Checks that the server has loaded key O(key_id) (the session variable C(innodb_default_encryption_key_id) warns
     about a key the plugin does not have), then reads every InnoDB tablespace's key id from

@@ -9,7 +9,7 @@ DOCUMENTATION = r'''
 ---
 module: at_rest_status
 short_description: Read a MariaDB node's data-at-rest encryption and judge it for the encryption report
-version_added: 0.6.0
+version_added: 0.8.0
 description:
   - Runs one client call on the node (O(client) with C(-N -B), the SQL on stdin) that reads the server variables of
     data-at-rest encryption, the state of the file_key_management plugin, every InnoDB tablespace with its entry in

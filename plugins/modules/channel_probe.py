@@ -9,7 +9,7 @@ DOCUMENTATION = r'''
 ---
 module: channel_probe
 short_description: Probe which channels of a database node are encrypted, and with which certificate
-version_added: 0.1.0
+version_added: 0.8.0
 description:
   - Connects to each channel of a MySQL-family node the way a peer would and reports whether it is
     encrypted, the TLS protocol and cipher, and the certificate the port presents (subject, issuer,

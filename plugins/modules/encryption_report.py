@@ -9,7 +9,7 @@ DOCUMENTATION = r'''
 ---
 module: encryption_report
 short_description: Write the per-node, per-channel encryption report (JSON and Markdown)
-version_added: 0.1.0
+version_added: 0.8.0
 description:
   - Takes the channel probes of every node (from M(clustersec.mysql.channel_probe)) and writes a JSON
     file and a Markdown report with a green/amber/red summary table.

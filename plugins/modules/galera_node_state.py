@@ -9,7 +9,7 @@ DOCUMENTATION = r'''
 ---
 module: galera_node_state
 short_description: Read in one call which unit of a Galera node runs, the running server's variables and its state
-version_added: 0.5.0
+version_added: 0.8.0
 description:
   - Asks systemd which of O(units) is active and, when one is, the server (through the command-line client) for the
     values of O(variables) and, with O(status), its Galera state. Changes nothing.
@@ -66,7 +66,6 @@ running_unit:
   returned: always
   type: str
   sample: mysql@bootstrap.service
-  version_added: 0.8.0
 active:
   description: Whether any of O(units) is active.
   returned: always

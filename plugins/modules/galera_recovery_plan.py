@@ -9,7 +9,7 @@ DOCUMENTATION = r'''
 ---
 module: galera_recovery_plan
 short_description: Decide, on the controller, how a Galera cluster with expired certificates is recovered
-version_added: 0.7.0
+version_added: 0.8.0
 description:
   - Takes every node's M(clustersec.mysql.galera_recovery_state) result and returns the case (V(running) - every node
     runs on sessions opened before the certificates expired; V(partial) - some nodes are down; V(all_down)), the node

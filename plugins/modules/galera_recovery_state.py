@@ -9,7 +9,7 @@ DOCUMENTATION = r'''
 ---
 module: galera_recovery_state
 short_description: What a Galera node needs for a recovery from expired certificates, in one call
-version_added: 0.7.0
+version_added: 0.8.0
 description:
   - Reads, in one call, the node's saved Galera state (C(grastate.dat)), the addresses the cluster knows (the running
     server's C(wsrep_incoming_addresses) and C(wsrep_cluster_address), else the cluster address of the option files

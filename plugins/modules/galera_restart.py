@@ -9,7 +9,7 @@ DOCUMENTATION = r'''
 ---
 module: galera_restart
 short_description: Restart a Galera node in one call - stop, start, wait for Synced, report how it rejoined
-version_added: 0.5.0
+version_added: 0.8.0
 description:
   - Stops the units of O(stop_units) (all of them, since a PXC node may run under C(mysql@bootstrap.service)), starts
     O(start_unit), waits until the node is Synced in a Primary component of at least O(wait_size) (at most O(max_size)) nodes and, with
@@ -54,7 +54,6 @@ options:
       - Largest cluster size the node may see once Synced, the node count of the inventory; a larger cluster holds a
         member nobody listed and fails. Not checked when omitted.
     type: int
-    version_added: 0.8.0
   rejoin_log:
     description: V(journal) reads the journal of O(start_unit) for an SST; empty reports C(unknown).
     type: str

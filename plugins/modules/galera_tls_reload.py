@@ -9,7 +9,7 @@ DOCUMENTATION = r'''
 ---
 module: galera_tls_reload
 short_description: One step of a live TLS change on a Galera node, in one call - swap files, reload, wait, report
-version_added: 0.5.0
+version_added: 0.8.0
 description:
   - Puts the file set O(files) and O(directories) in place as M(clustersec.mysql.node_files) does (content written
     by one atomic rename where it differs, mode and owner set first, only mode and owner fixed where only they
@@ -59,7 +59,6 @@ options:
       - Largest cluster size the node may see once Synced, the node count of the inventory; a larger cluster holds a
         member nobody listed and fails. Not checked when omitted.
     type: int
-    version_added: 0.8.0
 '''
 
 EXAMPLES = r'''

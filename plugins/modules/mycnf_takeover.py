@@ -9,7 +9,7 @@ DOCUMENTATION = r'''
 ---
 module: mycnf_takeover
 short_description: Comment out, in a packaged option file, every option our drop-in sets, so ours wins
-version_added: 0.4.0
+version_added: 0.8.0
 description:
   - MySQL reads the files of an C(!includedir) directory in an order it does not define. A packaged file beside the
     role's drop-in (Percona XtraDB Cluster's Debian C(mysql.conf.d/mysqld.cnf) sets C(wsrep_cluster_address=gcomm://),

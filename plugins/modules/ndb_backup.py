@@ -9,7 +9,7 @@ DOCUMENTATION = r'''
 ---
 module: ndb_backup
 short_description: Start an NDB native backup through ndb_mgm, encrypted with a password given on standard input
-version_added: 0.5.0
+version_added: 0.8.0
 description:
   - Runs C(START BACKUP) through C(ndb_mgm) and reports the backup id and whether it completed.
   - With O(password), the backup is encrypted and the password reaches ndb_mgm on its standard input only, as

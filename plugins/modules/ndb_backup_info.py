@@ -9,7 +9,7 @@ DOCUMENTATION = r'''
 ---
 module: ndb_backup_info
 short_description: Check one data node's files of an NDB backup before a restore
-version_added: 0.4.0
+version_added: 0.8.0
 description:
   - Lists the node's files of a native NDB backup (C(BACKUP-<id>.<node>.ctl), C(BACKUP-<id>-<n>.<node>.Data),
     C(BACKUP-<id>.<node>.log)) in O(backup_path), runs C(ndbxfrm -i) on each and reports whether they are all

@@ -9,7 +9,7 @@ DOCUMENTATION = r'''
 ---
 module: ndb_cluster_info
 short_description: Read the node states of a MySQL NDB Cluster from ndb_mgm, and wait for them
-version_added: 0.1.0
+version_added: 0.8.0
 description:
   - Runs C(ndb_mgm -e show) and C(ndb_mgm -e "all status") and returns every node with its type, node group
     and state, the node groups, and the order of a node initial rolling restart that interleaves node groups.

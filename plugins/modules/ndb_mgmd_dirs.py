@@ -9,7 +9,7 @@ DOCUMENTATION = r'''
 ---
 module: ndb_mgmd_dirs
 short_description: Check the NDB management server's directories, and carry its configuration cache to a new one
-version_added: 0.1.0
+version_added: 0.8.0
 description:
   - C(ndb_mgmd) runs as root and writes its logs, pid file and binary configuration cache in its directories, and
     root writes C(config.ini) there. Reports as RV(problems) every such directory that is a data node's directory

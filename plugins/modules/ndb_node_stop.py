@@ -9,7 +9,7 @@ DOCUMENTATION = r'''
 ---
 module: ndb_node_stop
 short_description: Stop NDB data nodes through ndb_mgm, only while every other data node is started
-version_added: 0.1.0
+version_added: 0.8.0
 description:
   - Waits until every data node of the cluster reports C(started) (up to O(timeout)), refuses when the node to
     stop is not the only one down in its node group, runs C(ndb_mgm -e "N stop"), and waits until the management
@@ -37,7 +37,6 @@ options:
     description: Data nodes to stop together, each of another node group.
     type: list
     elements: int
-    version_added: 0.4.0
   timeout:
     description: Seconds to wait for the other data nodes to be started, and again for the node to be down.
     type: int
@@ -87,7 +86,6 @@ nodes:
     stopped:
       description: Stopped by this call (false when it was already down).
       type: bool
-  version_added: 0.4.0
 waited:
   description: Seconds spent waiting.
   returned: always

@@ -9,7 +9,7 @@ DOCUMENTATION = r'''
 ---
 module: ndb_tde_status
 short_description: Whether an NDB data node's file system is encrypted (TDE), from its files
-version_added: 0.1.0
+version_added: 0.8.0
 description:
   - Looks in the file system of one data node (C(<datadir>/ndb_<id>_fs)) for the secrets file
     C(D1/NDBCNTR/S0.sysfile), which exists when the node started with transparent data encryption.

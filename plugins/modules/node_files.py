@@ -9,7 +9,7 @@ DOCUMENTATION = r'''
 ---
 module: node_files
 short_description: Put a set of files and their directory in place in one call, changing only what differs
-version_added: 0.5.0
+version_added: 0.8.0
 description:
   - One call per node for a whole file set (certificates and keys, a drop-in), where a loop of
     M(ansible.builtin.copy) costs one round trip per file even when nothing changes.

@@ -9,7 +9,7 @@ DOCUMENTATION = r'''
 ---
 module: pxc_at_rest_preflight
 short_description: Check a Percona XtraDB Cluster node before its data-at-rest keyring is configured
-version_added: 0.6.0
+version_added: 0.8.0
 description:
   - Runs on the node and changes nothing. Reports, one line per problem, what would keep the server from starting
     with its keyring or would lose keys.

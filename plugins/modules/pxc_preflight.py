@@ -9,7 +9,7 @@ DOCUMENTATION = r'''
 ---
 module: pxc_preflight
 short_description: Check a Percona XtraDB Cluster node before its encryption settings change
-version_added: 0.1.0
+version_added: 0.8.0
 description:
   - Runs on the node and changes nothing. Reports, one line per problem, everything that would make the server
     refuse to start or the role's checks wrong.

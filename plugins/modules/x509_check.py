@@ -9,7 +9,7 @@ DOCUMENTATION = r'''
 ---
 module: x509_check
 short_description: Check the CA, certificate and key a database node uses, reporting every problem at once
-version_added: 0.1.0
+version_added: 0.8.0
 description:
   - Runs on the node. Reports, one line per problem, everything that would make TLS fail or be weak
     - the chain does not verify against the CA; the key does not match the certificate; the certificate CN equals
@@ -54,7 +54,6 @@ options:
       - A CA certificate or bundle that must not have signed the certificate; for example the cluster CA for a client
         certificate (Galera accepts any certificate of its CA as a peer).
     type: path
-    version_added: 0.3.0
   sets:
     description:
       - Several certificate sets checked in one call (one round trip for every channel of a node); each gives
@@ -62,7 +61,6 @@ options:
       - Mutually exclusive with O(ca_path), O(cert_path), O(key_path), O(names) and O(refuse_ca_path).
     type: list
     elements: dict
-    version_added: 0.5.0
     suboptions:
       name:
         description: Name of the set in RV(results).
