@@ -7,6 +7,7 @@ __metaclass__ = type
 from ansible.errors import AnsibleFilterError
 
 from ansible_collections.clustersec.mysql.plugins.module_utils.mariadb import at_rest_preflight as _at_rest
+from ansible_collections.clustersec.mysql.plugins.module_utils.mariadb import at_rest_rekey as _rekey
 from ansible_collections.clustersec.mysql.plugins.module_utils.mariadb import sections as _sections
 from ansible_collections.clustersec.mysql.plugins.module_utils._common.plain_data import plain as _plain
 
@@ -30,10 +31,20 @@ def mariadb_galera_notes(sections):
     return _sections.notes(_plain(sections))
 
 
+def mariadb_at_rest_rotation_summary(key_id, retire, after=None, loaded=None, check_mode=False):
+    return _rekey.rotation_summary(key_id, _plain(retire or []), _plain(after), _plain(loaded), bool(check_mode))
+
+
+def mariadb_at_rest_moved_summary(result, key_id, check_mode=False):
+    return _rekey.moved_summary(_plain(result), key_id, bool(check_mode))
+
+
 class FilterModule(object):
     def filters(self):
         return {
             'mariadb_at_rest_problems': mariadb_at_rest_problems,
             'mariadb_galera_sections': mariadb_galera_sections,
             'mariadb_galera_notes': mariadb_galera_notes,
+            'mariadb_at_rest_rotation_summary': mariadb_at_rest_rotation_summary,
+            'mariadb_at_rest_moved_summary': mariadb_at_rest_moved_summary,
         }

@@ -128,3 +128,25 @@ def check_retire(retire_ids, key_id):
     if int(key_id) in ids:
         problems.append('key id %d is both the new table key and one to retire' % int(key_id))
     return problems
+
+
+# ---------------------------------------------------------------- what the rotation entry point says
+
+def moved_summary(result, key_id, check_mode=False):
+    """The line of step 2: the tables at_rest_rekey moved (or would move) to key_id, and those it could not map."""
+    result = result or {}
+    moved, unmapped = result.get('moved') or [], result.get('unmapped') or []
+    return '%s %d table(s) to key %s in %s s%s%s' % (
+        'would move' if check_mode else 'moved', len(moved), key_id, result.get('seconds', 0),
+        (': ' + ', '.join(moved)) if moved else '',
+        ('; not moved (names not decoded): ' + ', '.join(unmapped)) if unmapped else '')
+
+
+def rotation_summary(key_id, retire, after, loaded, check_mode=False):
+    """A node's last line: its table key, the key ids its tablespaces use (after step 3 when it ran, else after
+    step 1) and the keys retired."""
+    result = after if (after or {}).get('key_ids_in_use') is not None else (loaded or {})
+    text = 'table key %s, key ids in use %s' % (key_id, ', '.join(str(k) for k in (result.get('key_ids_in_use') or {})))
+    if retire:
+        text += '; retired %s%s' % (', '.join(str(k) for k in retire), ' (would be)' if check_mode else ', none loaded')
+    return text

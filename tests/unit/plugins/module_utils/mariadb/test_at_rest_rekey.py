@@ -74,3 +74,19 @@ def test_key_one_and_the_new_key_cannot_be_retired():
     assert rekey.check_retire([2], 3) == []
     assert any('key id 1 cannot be retired' in p for p in rekey.check_retire([1, 2], 3))
     assert any('both the new table key and one to retire' in p for p in rekey.check_retire([3], 3))
+
+
+def test_moved_summary():
+    from ansible_collections.clustersec.mysql.plugins.module_utils.mariadb.at_rest_rekey import moved_summary
+    assert moved_summary({'moved': ['s.a', 's.b'], 'seconds': 0.4}, 3) == 'moved 2 table(s) to key 3 in 0.4 s: s.a, s.b'
+    assert moved_summary({'moved': [], 'unmapped': ['x/#sql1'], 'seconds': 0}, 4, True) == (
+        'would move 0 table(s) to key 4 in 0 s; not moved (names not decoded): x/#sql1')
+
+
+def test_rotation_summary_uses_step_three_when_it_ran():
+    from ansible_collections.clustersec.mysql.plugins.filter.mariadb import FilterModule
+    f = FilterModule().filters()['mariadb_at_rest_rotation_summary']
+    loaded = {'key_ids_in_use': {'1': 4, '2': 7}}
+    assert f(3, [2], {'key_ids_in_use': {'1': 4, '3': 7}}, loaded) == 'table key 3, key ids in use 1, 3; retired 2, none loaded'
+    assert f(3, [2], {'skipped': True}, loaded, True) == 'table key 3, key ids in use 1, 2; retired 2 (would be)'
+    assert f(3, [], {'skipped': True}, loaded) == 'table key 3, key ids in use 1, 2'
