@@ -61,6 +61,10 @@ def pxc_encryption_change_problems(nodes, outside_hosts=None):
     return _change.problems(_plain(nodes), _plain(outside_hosts))
 
 
+def pxc_toggle_warning(mode, sst_tls=True, gcomm_tls=True):
+    return _change.plain_warning(mode, bool(sst_tls), bool(gcomm_tls))
+
+
 class FilterModule(object):
     def filters(self):
         return {
@@ -71,4 +75,5 @@ class FilterModule(object):
             'pxc_at_rest_files': pxc_at_rest_files,
             'pxc_at_rest_provider_options': pxc_at_rest_provider_options,
             'pxc_encryption_change_problems': pxc_encryption_change_problems,
+            'pxc_toggle_warning': pxc_toggle_warning,
         }

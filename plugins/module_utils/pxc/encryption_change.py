@@ -29,3 +29,16 @@ def problems(nodes, outside_hosts=None):
     return ['replication-traffic encryption or the keyring would change (%s) while %s. PXC cannot change this one node '
             'at a time (nor mix nodes with and without a keyring): run %s. No node was changed'
             % ('; '.join('%s: %s' % (host, ', '.join(c)) for host, c in changes), where, TOGGLE)]
+
+
+def plain_warning(mode, sst_tls=True, gcomm_tls=True):
+    """The warning a toggle to manual mode (pxc-encrypt-cluster-traffic OFF) prints first; empty in automatic mode."""
+    if mode != 'manual':
+        return ''
+    plain = (['SST (full copies of the data)'] if not sst_tls else []) + (
+        ['group communication and IST (write-sets, joining nodes)'] if not gcomm_tls else [])
+    what = ('NOT encrypted: %s.' % ' and '.join(plain)) if plain else (
+        'replication traffic stays encrypted only through the manual SST and socket.ssl settings.')
+    return ('WARNING: pxc-encrypt-cluster-traffic will be OFF; %s Without encryption anyone with access to the network '
+            'can connect to any node as a client or join the cluster as a node, and so query the data or receive a '
+            'complete copy of it.' % what)

@@ -27,3 +27,11 @@ def test_controls():
     assert E.problems({'db1': {'running': True, 'changes': []}}, ['db2']) == []
     assert E.problems({'db1': {'running': False, 'changes': ['c']}, 'db2': {'running': False}}) == []
     assert FilterModule().filters()['pxc_encryption_change_problems']({}) == []
+
+
+def test_toggle_warning_names_the_plain_channels():
+    assert E.plain_warning('automatic', False, False) == ''
+    text = E.plain_warning('manual', False, True)
+    assert text.startswith('WARNING: pxc-encrypt-cluster-traffic will be OFF; NOT encrypted: SST (full copies of the data). ')
+    assert 'and IST' in E.plain_warning('manual', False, False) and 'SST (full' in E.plain_warning('manual', False, False)
+    assert 'stays encrypted only through the manual SST' in FilterModule().filters()['pxc_toggle_warning']('manual')
