@@ -11,9 +11,11 @@ from ansible_collections.clustersec.mysql.plugins.module_utils.ndb import config
 from ansible_collections.clustersec.mysql.plugins.module_utils.ndb import node_state as ndb_state_rules
 from ansible_collections.clustersec.mysql.plugins.module_utils.ndb import output as ndb_output
 from ansible_collections.clustersec.mysql.plugins.module_utils.ndb import password as ndb_password
+from ansible_collections.clustersec.mysql.plugins.module_utils.ndb import backup as ndb_backup
 from ansible_collections.clustersec.mysql.plugins.module_utils.ndb import restart as ndb_restart
+from ansible_collections.clustersec.mysql.plugins.module_utils.ndb import settings as ndb_settings
 from ansible_collections.clustersec.mysql.plugins.module_utils.ndb.error import NdbError
-from ansible_collections.clustersec.mysql.plugins.module_utils.ndb.status import status_table
+from ansible_collections.clustersec.mysql.plugins.module_utils.ndb.status import status_rows, status_table
 
 
 def ndb_password_problems(password, kind='filesystem', name='password', encoding='plain'):
@@ -42,6 +44,25 @@ def ndb_restart_waves(nodes, only=None, strategy='node'):
         raise AnsibleFilterError("strategy must be 'node' or 'nodegroup', not %r" % (strategy,))
     data = [n for n in nodes or [] if n.get('type', 'data') == 'data']
     return ndb_restart.restart_waves(data, only, per_nodegroup=strategy == 'nodegroup')
+
+
+def ndb_restart_host_waves(nodes, ids_by_host, strategy='node'):
+    if strategy not in ('node', 'nodegroup'):
+        raise AnsibleFilterError("strategy must be 'node' or 'nodegroup', not %r" % (strategy,))
+    data = [n for n in nodes or [] if n.get('type', 'data') == 'data']
+    try:
+        return ndb_restart.host_waves(data, ids_by_host or {}, per_nodegroup=strategy == 'nodegroup')
+    except (TypeError, ValueError) as exc:
+        raise AnsibleFilterError('ndb_restart_host_waves: a node id is not a number (%s)' % exc)
+
+
+def ndb_restore_problems(files, cluster, node_id, backup_id, path, password_given=False):
+    return ndb_backup.restore_problems(files or {}, cluster or {}, node_id, backup_id, path,
+                                       boolean(password_given, strict=False))
+
+
+def ndb_choice_problems(values, choices):
+    return ndb_settings.choice_problems(values or {}, choices or {})
 
 
 def ndb_config_problems(nodes, replicas=2, overrides=None):
@@ -95,6 +116,14 @@ def ndb_unconverged(cluster, host):
     return ndb_state_rules.unconverged(cluster or {}, host or {})
 
 
+def ndb_node_started(nodes, node_type='data', node_id=None):
+    return ndb_state_rules.node_started(nodes or [], node_type, node_id)
+
+
+def ndb_tde_status_rows(statuses, active=None):
+    return status_rows(statuses or {}, active or {})
+
+
 def ndb_tde_status_table(rows):
     return status_table(rows or [])
 
@@ -116,4 +145,9 @@ class FilterModule(object):
             'ndb_node_state': ndb_node_state,
             'ndb_running_problems': ndb_running_problems,
             'ndb_unconverged': ndb_unconverged,
+            'ndb_restart_host_waves': ndb_restart_host_waves,
+            'ndb_restore_problems': ndb_restore_problems,
+            'ndb_choice_problems': ndb_choice_problems,
+            'ndb_node_started': ndb_node_started,
+            'ndb_tde_status_rows': ndb_tde_status_rows,
         }

@@ -57,6 +57,22 @@ PASSWORD_INPUTS = ('command_stdin', 'password_stdin')
 WAITS = ('COMPLETED', 'STARTED')
 
 
+def restore_problems(files, cluster, node_id, backup_id, path, password_given=False):
+    """Why this data node's part of a backup must not be restored now, as sentences; [] when it may.
+
+    files: ndb_backup_info's result (problems, files with encryption); cluster: ndb_cluster_info's result.
+    """
+    problems = ['backup %s in %s: %s' % (backup_id, path, p) for p in (files or {}).get('problems') or []]
+    if not cluster.get('all_started'):
+        problems.append('not every data node is started (%s)'
+                        % ', '.join('%s is %s' % item for item in (cluster.get('not_started') or {}).items()))
+    if int(node_id) not in [int(i) for i in cluster.get('data_nodes') or []]:
+        problems.append('data node %s is not in the running cluster' % node_id)
+    if password_given and not any(f.get('encryption') for f in (files or {}).get('files') or []):
+        problems.append('the backup is not encrypted but ndb_tde_backup_password is set')
+    return problems
+
+
 def backup_statement(backup_id=0, wait='COMPLETED', encrypt=False, password=None):
     """START BACKUP as ndb_mgm's parser (CommandInterpreter.cpp, executeStartBackup) takes it.
 

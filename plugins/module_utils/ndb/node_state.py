@@ -67,6 +67,16 @@ def node_state(node, cluster, settings):
     }
 
 
+def node_started(nodes, node_type, node_id):
+    """Whether the node of this type and id reports started (nodes: ndb_cluster_info's nodes)."""
+    try:
+        wanted = int(node_id)
+    except (TypeError, ValueError):
+        return False
+    return any(n.get('type', 'data') == node_type and int(n['id']) == wanted and n.get('state') == 'started'
+               for n in nodes or [])
+
+
 def cluster_running(cluster):
     """A management server answers and at least one data node is started."""
     return bool(cluster.get('reachable')) and len(cluster.get('started') or []) > 0

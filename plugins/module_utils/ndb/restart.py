@@ -70,6 +70,13 @@ def restart_waves(data_nodes, only=None, per_nodegroup=False):
     return [wave for wave, dummy in waves]
 
 
+def host_waves(data_nodes, ids_by_host, per_nodegroup=False):
+    """restart_waves of the hosts in ids_by_host ({host: data node id}), as waves of host names; a host whose node
+    the running cluster does not list is left out."""
+    host_of = dict((int(i), h) for h, i in (ids_by_host or {}).items())
+    return [[host_of[i] for i in wave] for wave in restart_waves(data_nodes, list(host_of), per_nodegroup)]
+
+
 def restart_problems(data_nodes, replicas, backup_confirmed=False):
     """Why a node initial restart must not run: a node group whose data no other node holds.
 

@@ -5,7 +5,7 @@
 Three looks at a data node, as in the seed: EncryptedFileSystem of the active configuration (ndbinfo), the
 secrets file SECRETS_FILE in its file system, and ndbxfrm -i on its files. They can disagree (a node not yet
 restarted with --initial), so the verdict says 'inconsistent' with the reasons rather than picking one. The
-module ndb_tde_status gives the verdict, the filter ndb_tde_status_table lays out the rows. Pure Python, no
+module ndb_tde_status gives the verdict, the filters ndb_tde_status_rows and ndb_tde_status_table lay out the rows. Pure Python, no
 Ansible import.
 """
 
@@ -35,6 +35,25 @@ def tde_verdict(config_value, secrets_present, files):
     if encrypted_files or plain_files:
         reasons.append('%d of %d files encrypted' % (len(encrypted_files), len(encrypted_files) + len(plain_files)))
     return 'inconsistent: ' + ', '.join(reasons)
+
+
+def status_rows(statuses, active=None):
+    """The table's rows: statuses is {host: the host's ndb_tde_status fact} in the order to show, active the
+    EncryptedFileSystem of the active configuration by node id."""
+    active = dict((int(k), v) for k, v in (active or {}).items())
+    rows = []
+    for host, status in (statuses or {}).items():
+        files = status.get('files') or []
+        rows.append({
+            'node': status.get('node_id'),
+            'host': host,
+            'config': active.get(int(status['node_id'])) if status.get('node_id') is not None else None,
+            'secrets_file': status.get('secrets_file_present'),
+            'files': ('%d/%d encrypted' % (len([f for f in files if f.get('encryption') is True]), len(files))
+                      if status.get('ndbxfrm_available') else 'no ndbxfrm'),
+            'verdict': status.get('verdict'),
+        })
+    return rows
 
 
 def status_table(rows):

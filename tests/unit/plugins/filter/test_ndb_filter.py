@@ -18,10 +18,11 @@ NODES = [{'id': 1, 'type': 'mgmd', 'nodegroup': None}, {'id': 2, 'type': 'data',
 
 
 def test_filters_registered():
-    assert sorted(F) == ['ndb_active_encryption', 'ndb_backup_result', 'ndb_config_nodes', 'ndb_config_problems', 'ndb_config_values',
-                         'ndb_node_state', 'ndb_password_hex', 'ndb_password_problems', 'ndb_restart_problems',
-                         'ndb_restart_summary', 'ndb_restart_waves', 'ndb_running_problems', 'ndb_tde_status_table',
-                         'ndb_unconverged']
+    assert sorted(F) == ['ndb_active_encryption', 'ndb_backup_result', 'ndb_choice_problems', 'ndb_config_nodes',
+                         'ndb_config_problems', 'ndb_config_values', 'ndb_node_started', 'ndb_node_state',
+                         'ndb_password_hex', 'ndb_password_problems', 'ndb_restart_host_waves', 'ndb_restart_problems',
+                         'ndb_restart_summary', 'ndb_restart_waves', 'ndb_restore_problems', 'ndb_running_problems',
+                         'ndb_tde_status_rows', 'ndb_tde_status_table', 'ndb_unconverged']
     assert F['ndb_password_hex']('t0p$') == '74307024'
     nodes = [{'id': 2, 'nodegroup': 0, 'type': 'data'}, {'id': 3, 'nodegroup': 0}, {'id': 4, 'nodegroup': 1},
              {'id': 1, 'type': 'mgmd', 'nodegroup': None}]
@@ -91,3 +92,25 @@ def test_ndb_restart_summary_reads_check_mode_as_a_boolean():
     assert F['ndb_restart_summary']({'d1': {'wave': '1 of 1', 'seconds': 2}}, 'true') == [
         'd1: would restart with --initial (--check)']
     assert F['ndb_restart_summary'](None) == []
+
+
+def test_ndb_restart_host_waves_reads_the_data_nodes_of_ndb_cluster_info():
+    assert F['ndb_restart_host_waves'](NODES, {'d2': 2, 'd3': 3, 'd4': 4}, 'nodegroup') == [['d2', 'd4'], ['d3']]
+    assert F['ndb_restart_host_waves'](NODES, {'d3': 3, 'd4': 4}) == [['d4'], ['d3']]
+    with pytest.raises(AnsibleFilterError, match="strategy must be 'node' or 'nodegroup'"):
+        F['ndb_restart_host_waves'](NODES, {}, 'all')
+    with pytest.raises(AnsibleFilterError, match='a node id is not a number'):
+        F['ndb_restart_host_waves'](NODES, {'d2': 'two'})
+
+
+def test_ndb_restore_and_choice_problems():
+    cluster = {'all_started': True, 'not_started': {}, 'data_nodes': [2]}
+    assert F['ndb_restore_problems']({'problems': [], 'files': []}, cluster, 2, 7, '/b', 'yes') == [
+        'the backup is not encrypted but ndb_tde_backup_password is set']
+    assert F['ndb_choice_problems']({'ndb_tde_manager': 'x'}, {'ndb_tde_manager': ['config']}) == [
+        "ndb_tde_manager must be one of config, not 'x'"]
+
+
+def test_ndb_node_started_and_status_rows():
+    assert F['ndb_node_started']([{'id': 1, 'type': 'mgmd', 'state': 'started'}], 'mgmd', '1')
+    assert F['ndb_tde_status_rows'](None) == []

@@ -112,3 +112,15 @@ def test_run_problems():
     assert 'no backup id' in B.backup_run_problems(parsed(backup_id=None, completed=False), 0, True, interactive=True)[0]
     assert B.backup_run_problems(parsed(completed=False), 0, True) == ['backup 7 was not reported completed']
     assert B.backup_run_problems(parsed(completed=False), 0, True, 'STARTED') == []
+
+
+def test_restore_problems():
+    cluster = {'all_started': True, 'not_started': {}, 'data_nodes': [2, 3]}
+    files = {'problems': [], 'files': [{'name': 'BACKUP-7.2.ctl', 'encryption': True}]}
+    assert B.restore_problems(files, cluster, '2', 7, '/b', password_given=True) == []
+    plain = {'problems': ['BACKUP-7.2.log is missing'], 'files': [{'name': 'BACKUP-7.2.ctl', 'encryption': False}]}
+    down = {'all_started': False, 'not_started': {'3': 'not started'}, 'data_nodes': [3]}
+    assert B.restore_problems(plain, down, 2, 7, '/b', password_given=True) == [
+        'backup 7 in /b: BACKUP-7.2.log is missing', 'not every data node is started (3 is not started)',
+        'data node 2 is not in the running cluster', 'the backup is not encrypted but ndb_tde_backup_password is set']
+    assert B.restore_problems(plain, cluster, 2, 7, '/b') == ['backup 7 in /b: BACKUP-7.2.log is missing']

@@ -174,3 +174,12 @@ def test_cluster_not_running_is_not_converged():
 
 def test_mcm_is_never_converged():
     assert S.unconverged(_cluster(), _host(manager='mcm'))[0].startswith('ndb_tde_manager is mcm')
+
+
+def test_node_started_by_type_and_id():
+    nodes = _cluster(mgmd={1: 'started', 60: 'not connected'})['nodes']
+    assert S.node_started(nodes, 'mgmd', '1')
+    assert not S.node_started(nodes, 'mgmd', 60)
+    assert not S.node_started(nodes, 'mgmd', 2)   # data node 2, not a management server
+    assert S.node_started(nodes, 'data', 2)
+    assert not S.node_started(nodes, 'mgmd', '') and not S.node_started([], 'data', 2)

@@ -81,3 +81,13 @@ def test_restart_summary_one_line_per_node():
                                           'data2: not restarted', 'data3: not restarted']
     assert R.restart_summary(results, check_mode=True)[0] == 'data1: would restart with --initial (--check)'
     assert R.restart_summary({}) == []
+
+
+def test_host_waves_name_the_hosts_in_restart_order():
+    nodes = _cluster([[2, 3], [4, 5]])
+    hosts = {'data1': 2, 'data2': '3', 'data3': 4, 'data4': 5}
+    assert R.host_waves(nodes, hosts) == [['data1'], ['data3'], ['data2'], ['data4']]
+    assert R.host_waves(nodes, hosts, per_nodegroup=True) == [['data1', 'data3'], ['data2', 'data4']]
+    # a node the running cluster does not list is left out; no candidate, no wave
+    assert R.host_waves(nodes, {'data1': 2, 'x': 9}) == [['data1']]
+    assert R.host_waves(nodes, {}) == []

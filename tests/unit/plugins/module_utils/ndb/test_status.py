@@ -26,3 +26,18 @@ def test_status_table():
     assert set(lines[1]) <= set('-+')
     assert lines[2].split(' | ') == ['2   ', 'data1', '1                  ', 'yes         ', '3/3 encrypted', 'encrypted']
     assert '| -' in lines[3] and '| no' in lines[3]
+
+
+def test_status_rows_one_per_host_in_order():
+    statuses = {
+        'data2': {'node_id': 3, 'secrets_file_present': False, 'ndbxfrm_available': False, 'files': [],
+                  'verdict': 'not encrypted'},
+        'data1': {'node_id': 2, 'secrets_file_present': True, 'ndbxfrm_available': True,
+                  'files': [{'encryption': True}, {'encryption': False}, {'encryption': None}], 'verdict': 'x'},
+    }
+    rows = S.status_rows(statuses, {'2': 1})
+    assert rows == [
+        {'node': 3, 'host': 'data2', 'config': None, 'secrets_file': False, 'files': 'no ndbxfrm',
+         'verdict': 'not encrypted'},
+        {'node': 2, 'host': 'data1', 'config': 1, 'secrets_file': True, 'files': '1/3 encrypted', 'verdict': 'x'}]
+    assert S.status_rows({}) == []
