@@ -6,8 +6,11 @@ __metaclass__ = type
 
 import base64
 import copy
+import os
 
 from ansible.errors import AnsibleFilterError
+
+from ansible_collections.clustersec.mysql.plugins.module_utils.certificates import cert_set
 
 
 def with_content(specs):
@@ -34,6 +37,29 @@ def with_content(specs):
     return out
 
 
+def cert_set_files(step, set_dir, node, remote_dir, owner='root', group='mysql', cert_mode='0644', key_mode='0640',
+                   shared_ca=False, client_certs=True, probe=False, placeholder=False):
+    """clustersec.mysql.galera_tls_reload files input for one step of putting a staged certificate set on a node:
+    each file's content read on the controller, or with placeholder (--check, nothing was issued) a text no real
+    file equals, so the step reports every file it would replace."""
+    try:
+        wanted = cert_set.node_files(step, node, bool(shared_ca), bool(client_certs), bool(probe))
+    except ValueError as exc:
+        raise AnsibleFilterError('cert_set_files: %s' % exc)
+    out = []
+    for f in wanted:
+        mode = f.get('mode')
+        entry = dict(dest='%s/%s' % (remote_dir.rstrip('/'), f['dest']),
+                     mode='%04o' % mode if mode else (key_mode if f['secret'] else cert_mode), owner=owner, group=group)
+        if placeholder:
+            entry['content'] = '--check: not issued %s\n' % f['src']
+        else:
+            entry['src'] = os.path.join(set_dir, f['src'])
+            entry = with_content([entry])[0]
+        out.append(entry)
+    return out
+
+
 class FilterModule(object):
     def filters(self):
-        return {'with_content': with_content}
+        return {'with_content': with_content, 'cert_set_files': cert_set_files}

@@ -263,3 +263,90 @@ def ca_decision(current, staged, valid_days, now_iso):
                                   % (name, c['not_after'], valid_days))
     out['new_ca'] = bool(out['reasons'])
     return out
+
+
+def certificate_files(tls_channels):
+    """The CA and certificate files a node's channels use, each once, in order: [{path, kind: ca|cert}]."""
+    out, seen = [], set()
+    for channel in tls_channels or []:
+        for path, kind in ((channel.get('ca'), 'ca'), (channel.get('cert'), 'cert')):
+            if path and path not in seen:
+                seen.add(path)
+                out.append({'path': path, 'kind': kind})
+    return out
+
+
+def inventory_addresses(hosts, node_addresses, resolved):
+    """{host: names} a node is known by: its inventory name, its node address and what any node resolved that
+    address to. node_addresses: {host: node address}; resolved: {reporting host: {address: [ips]}}."""
+    out = {}
+    for host in hosts:
+        address = node_addresses.get(host) or host
+        names = [host, address]
+        for reporter in hosts:
+            names.extend((resolved.get(reporter) or {}).get(address) or [])
+        unique = []
+        for name in names:
+            if name not in unique:
+                unique.append(name)
+        out[host] = unique
+    return out
+
+
+def _day(value):
+    return str(value)[:10]
+
+
+def describe(plan_result, needs_recover, check_mode=False):
+    """One line saying what the recovery does: the case, what expired where, the positions, which CAs sign."""
+    p = plan_result
+    if p['case'] == 'running':
+        what = 'every node runs on sessions opened before the certificates expired: new set, reload, no restart'
+    elif p['case'] == 'partial':
+        what = ('running: %s get the new set by a reload; then %s start with it one at a time (IST where the gcache '
+                'allows)' % (', '.join(p['running']), ', '.join(p['down'])))
+    else:
+        boot = p.get('bootstrap') or ('the node with the highest seqno (--wsrep-recover of %s in a real run)'
+                                      % ', '.join(needs_recover))
+        what = 'every node is down: bootstrap from %s, then start the others one at a time' % boot
+    by_host = []
+    for host, path, ended in p.get('expired') or []:
+        if by_host and by_host[-1][0] == host:
+            by_host[-1][1].append((path, ended))
+        else:
+            by_host.append((host, [(path, ended)]))
+    expired = '; '.join('%s %s (ended %s)' % (h, ', '.join(path.rsplit('/', 1)[-1] for path, dummy in files),
+                                              _day(min(e for dummy, e in files))) for h, files in by_host)
+    positions = '; '.join(' '.join(str(v) for v in [h] + list(pos)) for h, pos in sorted((p.get('positions') or {}).items()))
+    if not positions:
+        positions = 'not read (--check)' if p.get('needs_recover') else 'not needed'
+    cas = ('new CAs (%s)' % '; '.join(p.get('ca_reasons') or []) if p.get('new_ca')
+           else 'the current CAs sign the new certificates')
+    return '%s; expired: %s; positions: %s; %s' % (what, expired, positions, cas)
+
+
+def summary(hosts, plan_result, reloads, joined, check_mode=False):
+    """One line per node of what the recovery did (or would do). reloads: {host: {files_changed, seconds,
+    restarted}} of the running nodes; joined: {host: galera_restart result} of the nodes started after."""
+    p = plan_result
+    out = []
+    for h in hosts:
+        if h in p['running']:
+            r = reloads.get(h) or {}
+            files = len(r.get('files_changed') or [])
+            if check_mode:
+                out.append('%s: %d file(s) would change, would reload' % (h, files))
+            else:
+                out.append('%s: %d file(s) changed, %s, %s s' % (h, files, 'restarted' if r.get('restarted') else 'reloaded',
+                                                                 r.get('seconds', 0)))
+        elif h == p.get('bootstrap'):
+            pos = (p.get('positions') or {}).get(h) or ['', '?', '?']
+            out.append('%s: %s the cluster with the new set (highest committed seqno %s, %s)'
+                       % (h, 'would bootstrap' if check_mode else 'bootstrapped', pos[1], pos[2]))
+        elif check_mode:
+            out.append('%s: would be started with the new set' % h)
+        else:
+            j = joined.get(h) or {}
+            out.append('%s: started with the new set, joined by %s in %s s' % (h, j.get('rejoined_by', '?'),
+                                                                              j.get('seconds', '?')))
+    return out

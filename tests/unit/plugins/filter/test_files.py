@@ -29,3 +29,22 @@ def test_a_binary_file_travels_base64_and_is_written_byte_for_byte(tmp_path):
     assert file_swap.wanted(out[0]) == blob
     # one source only: a spec with both text and base64 content is refused
     assert file_swap.set_problems([dict(out[0], content='x')])
+
+
+def test_cert_set_files_reads_the_staged_set_or_stands_in(tmp_path):
+    from ansible_collections.clustersec.mysql.plugins.filter.files import cert_set_files
+    node = tmp_path / 'nodes' / 'db1'
+    node.mkdir(parents=True)
+    for name in ('server-cert.pem', 'server-key.pem'):
+        (node / name).write_text('PEM ' + name + '\n')
+    got = cert_set_files('leaf', str(tmp_path), 'db1', '/etc/mysql/certs/', owner='root', group='mysql', client_certs=False)
+    assert got == [{'dest': '/etc/mysql/certs/server-cert.pem', 'mode': '0644', 'owner': 'root', 'group': 'mysql',
+                    'content': 'PEM server-cert.pem\n'},
+                   {'dest': '/etc/mysql/certs/server-key.pem', 'mode': '0640', 'owner': 'root', 'group': 'mysql',
+                    'content': 'PEM server-key.pem\n'}]
+    check = cert_set_files('ca', str(tmp_path / 'missing'), 'db1', '/c', probe=True, placeholder=True)
+    assert check[0]['content'] == '--check: not issued ca.pem\n' and check[-1]['mode'] == '0600'
+    with pytest.raises(AnsibleFilterError):
+        cert_set_files('leaf', str(tmp_path / 'missing'), 'db1', '/c')
+    with pytest.raises(AnsibleFilterError):
+        cert_set_files('nope', str(tmp_path), 'db1', '/c')

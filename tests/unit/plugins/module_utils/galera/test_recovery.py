@@ -199,3 +199,58 @@ def test_plan_refuses_a_key_type_a_running_node_cannot_reload():
     for n in nodes.values():
         n['certificates'][0]['certs'][0]['key'] = 'ecdsa-P-256'
     assert R.plan(nodes, ORDER, INV, new_key_type='rsa')['problems'] == []
+
+
+# Issue 29: the recovery's Jinja rules (certificate files, addresses, the plan's message, the summary) in Python.
+def test_certificate_files_each_once_in_order():
+    from ansible_collections.clustersec.mysql.plugins.module_utils.galera.recovery import certificate_files
+    channels = [{'ca': '/c/ca.pem', 'cert': '/c/server-cert.pem'}, {'ca': '/c/ca.pem', 'cert': '/c/server-cert.pem'},
+                {'ca': '/c/client-ca.pem', 'cert': ''}]
+    assert certificate_files(channels) == [{'path': '/c/ca.pem', 'kind': 'ca'}, {'path': '/c/server-cert.pem', 'kind': 'cert'},
+                                           {'path': '/c/client-ca.pem', 'kind': 'ca'}]
+    assert certificate_files([]) == []
+
+
+def test_inventory_addresses_adds_what_any_node_resolved():
+    from ansible_collections.clustersec.mysql.plugins.module_utils.galera.recovery import inventory_addresses
+    got = inventory_addresses(['n1', 'n2'], {'n1': 'n1.example', 'n2': ''},
+                              {'n1': {'n1.example': ['10.0.0.1']}, 'n2': {'n1.example': ['10.0.0.1', 'fd00::1']}})
+    assert got == {'n1': ['n1', 'n1.example', '10.0.0.1', 'fd00::1'], 'n2': ['n2']}
+
+
+def test_describe_says_case_expired_positions_and_cas():
+    from ansible_collections.clustersec.mysql.plugins.module_utils.galera.recovery import describe
+    p = {'case': 'partial', 'running': ['rec1', 'rec2'], 'down': ['rec3'], 'bootstrap': None, 'positions': {},
+         'needs_recover': [], 'new_ca': False,
+         'expired': [['rec1', '/etc/mysql/certs/server-cert.pem', '2026-01-02T00:00:00Z'],
+                     ['rec1', '/etc/mysql/certs/ca.pem', '2026-01-01T00:00:00Z'],
+                     ['rec2', '/etc/mysql/certs/server-cert.pem', '2026-01-02T00:00:00Z']]}
+    text = describe(p, [])
+    assert text.startswith('running: rec1, rec2 get the new set by a reload; then rec3 start')
+    assert 'expired: rec1 server-cert.pem, ca.pem (ended 2026-01-01); rec2 server-cert.pem (ended 2026-01-02)' in text
+    assert 'positions: not needed' in text and text.endswith('the current CAs sign the new certificates')
+    down = dict(p, case='all_down', running=[], down=['rec1', 'rec2', 'rec3'], bootstrap='rec2', new_ca=True,
+                ca_reasons=['ca.pem expired on 2026-01-01'], positions={'rec2': ['u', 7, 'grastate.dat']})
+    text = describe(down, [])
+    assert 'every node is down: bootstrap from rec2, then start' in text and 'positions: rec2 u 7 grastate.dat' in text
+    assert 'new CAs (ca.pem expired on 2026-01-01)' in text
+    unknown = dict(down, bootstrap=None, positions={}, needs_recover=['rec1'])
+    assert '--wsrep-recover of rec1 in a real run' in describe(unknown, ['rec1'], True)
+    assert 'positions: not read (--check)' in describe(unknown, ['rec1'], True)
+    assert describe(dict(p, case='running', running=['rec1'], down=[]), []).startswith(
+        'every node runs on sessions opened before the certificates expired')
+
+
+def test_summary_one_line_per_node():
+    from ansible_collections.clustersec.mysql.plugins.module_utils.galera.recovery import summary
+    p = {'running': ['a'], 'bootstrap': 'b', 'positions': {'b': ['u', 9, 'grastate.dat']}}
+    lines = summary(['a', 'b', 'c'], p, {'a': {'files_changed': ['x', 'y'], 'seconds': 1.5}},
+                    {'c': {'rejoined_by': 'IST', 'seconds': 12}})
+    assert lines == ['a: 2 file(s) changed, reloaded, 1.5 s',
+                     'b: bootstrapped the cluster with the new set (highest committed seqno 9, grastate.dat)',
+                     'c: started with the new set, joined by IST in 12 s']
+    check = summary(['a', 'b', 'c'], p, {'a': {'files_changed': ['x']}}, {}, True)
+    assert check == ['a: 1 file(s) would change, would reload',
+                     'b: would bootstrap the cluster with the new set (highest committed seqno 9, grastate.dat)',
+                     'c: would be started with the new set']
+    assert summary(['a'], p, {'a': {'restarted': True, 'files_changed': []}}, {})[0] == 'a: 0 file(s) changed, restarted, 0 s'
