@@ -32,16 +32,8 @@ ROLE = os.path.normpath(os.path.join(HERE, '..', '..', '..', '..', 'roles', 'mar
 GOLDEN = os.path.join(HERE, 'golden')
 HOSTS = ['db1', 'db2', 'db3']
 
-# What tasks/facts.yml publishes with set_fact (the same expressions).
+# What tasks/facts.yml publishes with set_fact.
 FACTS = {
-    '__mariadb_galera_provider_options': (
-        "{{ mariadb_galera_wsrep_provider_options | clustersec.mysql.wsrep_options_merge(__gcomm, "
-        "remove=__ssl_keys | difference(__gcomm)) }}"),
-    '__gcomm': (
-        "{{ mariadb_galera_tls_ca | clustersec.mysql.wsrep_ssl_options(mariadb_galera_tls_cert, mariadb_galera_tls_key, "
-        "enabled=mariadb_galera_tls_gcomm | bool, dynamic=mariadb_galera_tls_dynamic | bool, "
-        "cipher=mariadb_galera_gcomm_cipher) }}"),
-    '__ssl_keys': ['socket.ssl', 'socket.ssl_ca', 'socket.ssl_cert', 'socket.ssl_key', 'socket.ssl_cipher', 'socket.dynamic'],
     '__mariadb_galera_peer_addresses': list(HOSTS),
 }
 
