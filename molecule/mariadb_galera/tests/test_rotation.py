@@ -265,7 +265,7 @@ def test_killed_node_mid_rotation_stops_the_play_and_a_rerun_converges(cluster):
     killed = False
     for line in proc.stdout:
         out.append(line)
-        if not killed and line.startswith("TASK [Phase 2 of 4"):
+        if not killed and line.startswith("TASK [") and "Phase 2 of 4" in line:
             subprocess.run(["podman", "exec", victim, "systemctl", "kill", "-s", "KILL", "mariadb"], check=True)
             killed = True
     proc.wait(600)

@@ -56,7 +56,7 @@ def test_leaf_rotation_reloads_without_restart(cluster):
     addresses = {n: node_ip(n) for n in cluster}
     before = {n: presented_serial(addresses[n]) for n in cluster}
     started = pids(cluster)
-    proc = run_playbook("rotate_certificates.yml", f"pki_dir={PKI_DIR}", "rotate_hosts=pxc")
+    proc = run_playbook("rotate_certificates.yml", f"pki_dir={PKI_DIR}", "clustersec_hosts=pxc")
     out = proc.stdout + proc.stderr
     assert proc.returncode == 0, out[-4000:]
     assert pids(cluster) == started, "a node was restarted for a leaf rotation"
@@ -78,7 +78,7 @@ def test_ca_rotation_ends_with_the_previous_ca_refused(cluster, tmp_path):
         ok, out = accepts(addresses[n], 4567, *peer)
         assert ok, f"control: {n}:4567 refuses a certificate of the current cluster CA: {out}"
     before = pids(cluster)
-    proc = run_playbook("rotate_certificates.yml", f"pki_dir={PKI_DIR}", "rotate_hosts=pxc", "rotate_ca=true",
+    proc = run_playbook("rotate_certificates.yml", f"pki_dir={PKI_DIR}", "clustersec_hosts=pxc", "rotate_ca=true",
                         '{"rotate_ca_common_name": "clustersec rotated PXC CA"}')
     out = proc.stdout + proc.stderr
     assert proc.returncode == 0, out[-4000:]
