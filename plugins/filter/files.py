@@ -60,6 +60,21 @@ def cert_set_files(step, set_dir, node, remote_dir, owner='root', group='mysql',
     return out
 
 
+def node_file_specs(files, remote_dir, owner='root', group='mysql', check_mode=False):
+    """The pki role's file specs for a node (controller src, node dest under remote_dir, mode, owner, group, secret),
+    without content. In check mode before the first real run, files not made yet are left out (a real run copies
+    them)."""
+    if not isinstance(files, list):
+        raise AnsibleFilterError('node_file_specs expects a list of file specs')
+    out = []
+    for f in files:
+        if check_mode and not os.path.exists(f['src']):
+            continue
+        out.append({'src': f['src'], 'dest': '%s/%s' % (remote_dir.rstrip('/'), f['dest']), 'mode': f['mode'],
+                    'owner': f.get('owner') or owner, 'group': f.get('group') or group, 'secret': f['secret']})
+    return out
+
+
 class FilterModule(object):
     def filters(self):
-        return {'with_content': with_content, 'cert_set_files': cert_set_files}
+        return {'with_content': with_content, 'cert_set_files': cert_set_files, 'node_file_specs': node_file_specs}

@@ -48,3 +48,19 @@ def test_cert_set_files_reads_the_staged_set_or_stands_in(tmp_path):
         cert_set_files('leaf', str(tmp_path / 'missing'), 'db1', '/c')
     with pytest.raises(AnsibleFilterError):
         cert_set_files('nope', str(tmp_path), 'db1', '/c')
+
+
+def test_node_file_specs_fill_in_the_node_side(tmp_path):
+    from ansible_collections.clustersec.mysql.plugins.filter.files import node_file_specs
+    (tmp_path / 'ca.pem').write_text('x')
+    files = [{'src': str(tmp_path / 'ca.pem'), 'dest': 'ca.pem', 'mode': '0644', 'secret': False},
+             {'src': str(tmp_path / 'k'), 'dest': 'at-rest/k', 'mode': '0400', 'secret': True, 'owner': 'mysql', 'group': 'mysql'}]
+    assert node_file_specs(files, '/etc/mysql/certs', 'root', 'mysql') == [
+        {'src': str(tmp_path / 'ca.pem'), 'dest': '/etc/mysql/certs/ca.pem', 'mode': '0644', 'owner': 'root', 'group': 'mysql',
+         'secret': False},
+        {'src': str(tmp_path / 'k'), 'dest': '/etc/mysql/certs/at-rest/k', 'mode': '0400', 'owner': 'mysql', 'group': 'mysql',
+         'secret': True}]
+    # --check before the first run: what is not made yet is left out.
+    assert [f['dest'] for f in node_file_specs(files, '/c', check_mode=True)] == ['/c/ca.pem']
+    with pytest.raises(AnsibleFilterError):
+        node_file_specs('x', '/c')
