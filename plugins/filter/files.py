@@ -50,7 +50,8 @@ def cert_set_files(step, set_dir, node, remote_dir, owner='root', group='mysql',
     for f in wanted:
         mode = f.get('mode')
         entry = dict(dest='%s/%s' % (remote_dir.rstrip('/'), f['dest']),
-                     mode='%04o' % mode if mode else (key_mode if f['secret'] else cert_mode), owner=owner, group=group)
+                     mode='%04o' % mode if mode else (key_mode if f['secret'] else cert_mode), owner=owner, group=group,
+                     secret=f['secret'])
         if placeholder:
             entry['content'] = '--check: not issued %s\n' % f['src']
         else:

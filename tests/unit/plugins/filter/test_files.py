@@ -39,9 +39,9 @@ def test_cert_set_files_reads_the_staged_set_or_stands_in(tmp_path):
         (node / name).write_text('PEM ' + name + '\n')
     got = cert_set_files('leaf', str(tmp_path), 'db1', '/etc/mysql/certs/', owner='root', group='mysql', client_certs=False)
     assert got == [{'dest': '/etc/mysql/certs/server-cert.pem', 'mode': '0644', 'owner': 'root', 'group': 'mysql',
-                    'content': 'PEM server-cert.pem\n'},
+                    'secret': False, 'content': 'PEM server-cert.pem\n'},
                    {'dest': '/etc/mysql/certs/server-key.pem', 'mode': '0640', 'owner': 'root', 'group': 'mysql',
-                    'content': 'PEM server-key.pem\n'}]
+                    'secret': True, 'content': 'PEM server-key.pem\n'}]
     check = cert_set_files('ca', str(tmp_path / 'missing'), 'db1', '/c', probe=True, placeholder=True)
     assert check[0]['content'] == '--check: not issued ca.pem\n' and check[-1]['mode'] == '0600'
     with pytest.raises(AnsibleFilterError):
