@@ -7,6 +7,15 @@ from __future__ import (absolute_import, division, print_function)
 __metaclass__ = type
 
 from ansible_collections.clustersec.mysql.plugins.module_utils.galera import wsrep_options, wsrep_status
+from ansible_collections.clustersec.mysql.plugins.module_utils._common.mycnf import truthy
+
+
+def _same(actual, wanted):
+    if actual is None:
+        return False
+    if truthy(actual) is not None and truthy(wanted) is not None:
+        return truthy(actual) == truthy(wanted)
+    return str(actual).lower() == str(wanted).lower()
 
 
 def problems(now, expect):
@@ -14,8 +23,8 @@ def problems(now, expect):
 
     now: the registered galera_node_state result (skipped or None: not read). expect: blockers (reasons known
     before reading the node, e.g. a certificate to issue), cluster_size (the node must see exactly this many),
-    gcomm_tls (group-communication TLS expected on), variables ({name: value} the running server must have,
-    compared without regard to case).
+    gcomm_tls (group-communication TLS expected on), variables ({name: value} the running server must have:
+    switches as switches, SELECT @@ answers 1 for ON; anything else without regard to case).
     """
     out = list(expect.get('blockers') or [])
     if out:
@@ -39,6 +48,6 @@ def problems(now, expect):
         out.append('group-communication TLS is %s, expected %s' % ('on' if gcomm else 'off',
                                                                    'on' if expect.get('gcomm_tls') else 'off'))
     for name, value in (expect.get('variables') or {}).items():
-        if str(variables.get(name, '')).lower() != str(value).lower():
+        if not _same(variables.get(name), value):
             out.append('%s is %s, expected %s' % (name, variables.get(name, '(not read)'), value))
     return out

@@ -48,9 +48,13 @@ def test_each_reason(node, expect, why):
     assert any(why in p for p in C.problems(node, expect)), C.problems(node, expect)
 
 
-def test_running_variables_compare_without_case():
-    variables = {'wsrep_provider_options': TLS, 'pxc_encrypt_cluster_traffic': 'on'}
-    assert C.problems(now(variables=variables), dict(EXPECT, variables={'pxc_encrypt_cluster_traffic': 'ON'})) == []
+@pytest.mark.parametrize('running', ['1', 'on', 'ON'])
+def test_running_switches_compare_as_switches(running):
+    # SELECT @@pxc_encrypt_cluster_traffic answers 1 where SHOW VARIABLES says ON.
+    variables = {'wsrep_provider_options': TLS, 'pxc_encrypt_cluster_traffic': running, 'x': 'AES_ctr'}
+    assert C.problems(now(variables=variables), dict(EXPECT, variables={'pxc_encrypt_cluster_traffic': 'ON', 'x': 'aes_CTR'})) == []
+    out = C.problems(now(variables=variables), dict(EXPECT, variables={'pxc_encrypt_cluster_traffic': 'OFF'}))
+    assert out == ['pxc_encrypt_cluster_traffic is %s, expected OFF' % running]
 
 
 def test_filter_refuses_bad_input():
