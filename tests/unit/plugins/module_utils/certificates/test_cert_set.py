@@ -179,3 +179,12 @@ def test_node_files_by_step():
     assert len(cert_set.node_files('all', 'db1')) == 6
     with pytest.raises(ValueError):
         cert_set.node_files('other', 'db1')
+
+
+def test_module_dispatches_every_state(current):
+    from ansible_collections.clustersec.mysql.plugins.modules import x509_set
+    p = dict(path=current, nodes=NODES, settings=settings(), new_ca=True, ca_common_names={}, bundle=False, probe=False)
+    assert x509_set.run(dict(p, state='present'), False)['changed']
+    assert x509_set.run(dict(p, state='staged'), False)['cas']['ca']['created']
+    assert x509_set.run(dict(p, state='absent'), False)['changed']
+    assert not x509_set.run(dict(p, state='promoted'), False)['changed']
