@@ -117,7 +117,7 @@ bundle_changed:
 from ansible.module_utils.basic import AnsibleModule, missing_required_lib
 
 from ansible_collections.clustersec.mysql.plugins.module_utils.certificates import x509 as X
-from ansible_collections.clustersec.mysql.plugins.module_utils.certificates.ca import (  # noqa: F401 (ensure_bundle: tests)
+from ansible_collections.clustersec.mysql.plugins.module_utils.certificates.ca import (
     KEY_OPTIONS, SUBJECT_OPTIONS, ensure_bundle, ensure_ca)
 from ansible_collections.clustersec.mysql.plugins.module_utils.certificates.x509_checks import facts
 from ansible_collections.clustersec.mysql.plugins.module_utils.certificates.x509_input import X509Error
