@@ -32,7 +32,7 @@ def run(tmp_path, nodes, batch, playbook=None, role='mariadb_galera'):
         playbook.write_text(yaml.safe_dump([{
             'name': 'input checks', 'hosts': 'all', 'gather_facts': False,
             'tasks': [{'name': 'policy', 'ansible.builtin.include_role': {
-                'name': 'clustersec.mysql.' + role, 'tasks_from': 'policy' if role == 'mariadb_galera' else 'engine'}},
+                'name': 'clustersec.mysql.' + role, 'tasks_from': 'preflight' if role == 'mariadb_galera' else 'engine'}},
                 {'name': 'engine policy',
                  'ansible.builtin.include_role': {'name': 'clustersec.mysql.galera', 'tasks_from': 'preflight'}}]}]))
     extra = {'pki_dir': str(tmp_path / 'pki'), role + '_restart_batch': batch}
