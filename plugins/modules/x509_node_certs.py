@@ -173,7 +173,7 @@ changed_nodes:
 from ansible.module_utils.basic import AnsibleModule, missing_required_lib
 
 from ansible_collections.clustersec.mysql.plugins.module_utils.certificates import x509 as X
-from ansible_collections.clustersec.mysql.plugins.module_utils.certificates.node_certs import MANIFEST, apply, plan  # noqa: F401 (MANIFEST: tests)
+from ansible_collections.clustersec.mysql.plugins.module_utils.certificates.node_certs import apply, plan
 from ansible_collections.clustersec.mysql.plugins.module_utils.certificates.x509_input import X509Error
 
 

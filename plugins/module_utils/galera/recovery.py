@@ -347,6 +347,6 @@ def summary(hosts, plan_result, reloads, joined, check_mode=False):
             out.append('%s: would be started with the new set' % h)
         else:
             j = joined.get(h) or {}
-            out.append('%s: started with the new set, joined by %s in %s s' % (h, j.get('rejoined_by', '?'),
-                                                                              j.get('seconds', '?')))
+            out.append('%s: started with the new set, joined by %s in %s s'
+                       % (h, j.get('rejoined_by', '?'), j.get('seconds', '?')))
     return out

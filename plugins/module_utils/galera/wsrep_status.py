@@ -55,7 +55,6 @@ def synced_problem(status, size, most=None):
     return found[0] if found else None
 
 
-
 # On the way to Synced: worth another poll even where membership must not change.
 TRANSITIONAL = ('Joining', 'Joined', 'Donor/Desynced')
 
@@ -92,7 +91,6 @@ def read(run, client):
     if rc != 0:
         return {}, 'not answering: %s' % (err.strip() or 'client exit code %d' % rc)
     return parse(out), None
-
 
 
 def wait_synced(run, client, size, timeout, interval, clock, sleep, fail_fast=False, most=None):

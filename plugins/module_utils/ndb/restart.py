@@ -107,7 +107,7 @@ def restart_summary(results, check_mode=False):
         elif check_mode:
             what = 'would restart with --initial (--check)'
         else:
-            what = 'restarted with --initial in wave %s, started again after %s s' % (result.get('wave'),
-                                                                                     result.get('seconds'))
+            what = ('restarted with --initial in wave %s, started again after %s s'
+                    % (result.get('wave'), result.get('seconds')))
         lines.append('%s: %s' % (host, what))
     return lines

@@ -64,8 +64,8 @@ def test_status_filters_on_registered_results():
     assert F['wsrep_status_problems'](bigger, 3, 3) == ['sees cluster size 4, expected 3']
     assert F['wsrep_status_problems'](bigger, 3) == []  # control: no ceiling
     assert F['wsrep_status_settling'](joined, 3, 3) and not F['wsrep_status_settling'](ok, 3, 3)
-    assert F['wsrep_cluster_problems']([ok, bigger, joined], 'host', 3, 3) == ['db2 sees cluster size 4, expected 3',
-                                                                                'db3 is Joined']
+    assert F['wsrep_cluster_problems']([ok, bigger, joined], 'host', 3, 3) == [
+        'db2 sees cluster size 4, expected 3', 'db3 is Joined']
     with pytest.raises(AnsibleFilterError, match='registered client result'):
         F['wsrep_status_problems']('text', 3)
     with pytest.raises(AnsibleFilterError, match='whole numbers'):

@@ -162,7 +162,9 @@ def test_unknown_setting_is_refused(current):
 
 
 def test_node_files_by_step():
-    names = lambda files: [(f['src'], f['dest']) for f in files]  # noqa: E731
+    def names(files):
+        return [(f['src'], f['dest']) for f in files]
+
     assert names(cert_set.node_files('bundle', 'db1')) == [('bundle.pem', 'ca.pem'), ('client-bundle.pem', 'client-ca.pem')]
     # One CA, or no client certificates: the node's client-ca.pem is the cluster CA, as the pki role puts it there.
     assert names(cert_set.node_files('bundle', 'db1', shared_ca=True)) == [('bundle.pem', 'ca.pem'), ('bundle.pem', 'client-ca.pem')]

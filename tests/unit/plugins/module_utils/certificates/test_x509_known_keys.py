@@ -6,7 +6,7 @@ import stat
 
 from cryptography.hazmat.primitives import serialization
 
-from ansible_collections.clustersec.mysql.plugins.module_utils.certificates import x509 as X
+from ansible_collections.clustersec.mysql.plugins.module_utils.certificates import node_certs, x509 as X
 from ansible_collections.clustersec.mysql.plugins.modules import x509_ca, x509_node_certs
 
 from .test_x509 import ca_params, issue, node_params
@@ -28,7 +28,7 @@ def test_keys_written_by_the_module_skip_the_rsa_checks_and_others_do_not(tmp_pa
     x509_ca.ensure_ca(ca_params(tmp_path, key_type='rsa'), False)
     p = node_params(tmp_path, key_type='rsa')
     issue(p)
-    manifest = os.path.join(p['dest_dir'], x509_node_certs.MANIFEST)
+    manifest = os.path.join(p['dest_dir'], node_certs.MANIFEST)
     assert stat.S_IMODE(os.stat(manifest).st_mode) == 0o600
     assert sorted(json.load(open(manifest))) == ['db1/client-key.pem', 'db1/server-key.pem',
                                                  'db2/client-key.pem', 'db2/server-key.pem']
