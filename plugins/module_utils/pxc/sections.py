@@ -8,7 +8,7 @@ that every mistake in the inventory is reported before any node is touched. What
 imports.
 
 The merge of socket.ssl* keys into wsrep_provider_options is NOT done here: the role does it with the
-clustersec.mysql.wsrep_options_merge filter (module_utils.wsrep_options) and hands us the result.
+clustersec.mysql.wsrep_options_merge filter (module_utils.galera.wsrep_options) and hands us the result.
 """
 
 from __future__ import (absolute_import, division, print_function)

@@ -21,7 +21,7 @@ sys.path.insert(0, os.path.join(HERE, '..', 'ndb'))
 import harness  # noqa: E402
 
 sys.path.insert(0, harness.collections_path())
-from ansible_collections.clustersec.mysql.plugins.module_utils import at_rest_keys  # noqa: E402
+from ansible_collections.clustersec.mysql.plugins.module_utils.mariadb import at_rest_keys  # noqa: E402
 from ansible_collections.clustersec.mysql.plugins.module_utils.certificates.x509 import write_atomic  # noqa: E402
 
 IMAGE_FILE = os.path.join(harness.ROOT, '.build', 'node-image')

@@ -28,7 +28,7 @@ import harness  # noqa: E402
 sys.path.insert(0, harness.collections_path())
 from ansible_collections.clustersec.mysql.plugins.module_utils.ndb import backup as ndb_backup
 from ansible_collections.clustersec.mysql.plugins.module_utils.ndb import mgm as ndb_mgm
-from ansible_collections.clustersec.mysql.plugins.module_utils import ndb_output  # noqa: E402
+from ansible_collections.clustersec.mysql.plugins.module_utils.ndb import output as ndb_output  # noqa: E402
 
 ROOT_FILE = os.path.join(harness.ROOT, '.build', 'ndb-root')
 FS_PASSWORD = 'Parity-Fs.1'

@@ -35,7 +35,7 @@ sys.path.insert(0, os.path.join(HERE, '..', 'ndb'))
 import harness  # noqa: E402
 
 sys.path.insert(0, harness.collections_path())
-from ansible_collections.clustersec.mysql.plugins.module_utils import pxc_tls  # noqa: E402
+from ansible_collections.clustersec.mysql.plugins.module_utils.pxc import tls as pxc_tls  # noqa: E402
 from ansible_collections.clustersec.mysql.plugins.module_utils.certificates import x509 as cx509  # noqa: E402
 from ansible_collections.clustersec.mysql.plugins.module_utils.probes.attacker_probes import probe_account_sql  # noqa: E402
 
@@ -373,7 +373,7 @@ def test_plain_login_refused_with_3159(real):
 
 def _probe_login(box, port, files, user, password):
     return box.netns_python(
-        'import json\nfrom ansible_collections.clustersec.mysql.plugins.module_utils import attacker_probes as p\n'
+        'import json\nfrom ansible_collections.clustersec.mysql.plugins.module_utils.probes import attacker_probes as p\n'
         'print(json.dumps(p.probe_plain_login("127.0.0.1", %d, %r, %r, %r, %r)))'
         % (port, user, password, files['client-cert.pem'], files['client-key.pem']))
 
