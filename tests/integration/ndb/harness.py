@@ -144,10 +144,10 @@ class Cluster(object):
         })
         return env
 
-    def playbook(self, name, extra=None, timeout=600, inventory=None, env=None):
+    def playbook(self, name, extra=None, timeout=600, inventory=None, env=None, tags=None):
         """Run playbooks/<name> (env: further environment, e.g. simulator delays); returns (rc, combined output)."""
         cmd = [os.path.join(VENV_BIN, 'ansible-playbook'), '-i', inventory or self.inventory,
-               os.path.join(ROOT, 'playbooks', name)]
+               os.path.join(ROOT, 'playbooks', name)] + (['--tags', tags] if tags else [])
         if extra:
             cmd += ['-e', json.dumps(extra)]
         proc = subprocess.run(cmd, env=dict(self.env(), **(env or {})), cwd=self.base, stdout=subprocess.PIPE,

@@ -14,6 +14,7 @@ from __future__ import (absolute_import, division, print_function)
 import concurrent.futures
 import hashlib
 import os
+import re
 import stat
 import subprocess
 import sys
@@ -147,6 +148,29 @@ def test_toggle_on_is_a_node_initial_rolling_restart(cluster):
         path = os.path.join(cluster.base, 'etc', 'ndbmtd-%d.pw' % node)
         assert stat.S_IMODE(os.stat(path).st_mode) == 0o600
         assert pw not in out
+
+
+SKIPPED = 'the roles are skipped'
+
+
+def test_site_rerun_is_converged_and_touches_nothing(cluster):
+    """clustersec.mysql.site on the cluster the toggle left encrypted: the NDB play's converged check finds every node
+    as the role would leave it, skips the role, restarts nothing and rewrites nothing."""
+    before = snapshot(cluster)
+    rc, out = cluster.playbook('site.yml', {'ndb_tde_enabled': True})
+    assert rc == 0, out
+    assert SKIPPED in out, out
+    assert re.findall(r'changed=(\d+)', out) and set(re.findall(r'changed=(\d+)', out)) == {'0'}, out
+    assert_unchanged(cluster, before)
+
+
+def test_control_site_converged_check_sees_a_pending_change(cluster):
+    # Control: with TDE asked off the same check must say there is work (only the checks run under --tags converged).
+    before = snapshot(cluster)
+    rc, out = cluster.playbook('site.yml', {'ndb_tde_enabled': False}, tags='converged')
+    assert rc == 0, out
+    assert SKIPPED not in out, out
+    assert_unchanged(cluster, before)
 
 
 def snapshot(cluster):
