@@ -12,7 +12,8 @@ short_description: One lifecycle for a cluster's certificate set on the controll
 version_added: 0.7.0
 description:
   - A certificate set is a directory holding C(ca.pem), C(ca-key.pem), C(client-ca.pem), C(client-ca-key.pem) and
-    C(nodes/<host>/{server,client}-{cert,key}.pem). The pki role, the certificate rotation and the recovery from
+    C(nodes/<host>/{server,client}-{cert,key}.pem), and with O(applications) C(applications/<name>/{cert,key}.pem)
+    and C(applications/manifest.json) (each application certificate's subject and issuer, one-line form). The pki role, the certificate rotation and the recovery from
     expired certificates make and switch sets only through this module, with the same O(settings), so they issue
     the same subjects, key types, validity and client certificates.
   - O(state=present) creates or adopts the CAs in O(path) and issues or renews (O(settings.renew_before)) every
@@ -86,6 +87,23 @@ options:
     description: With O(new_ca), issue certificates of the current CAs that must be refused once the rotation ends.
     type: bool
     default: false
+  applications:
+    description:
+      - Application client certificates of the set (O(state=present) and O(state=staged)), issued by the set's client
+        CA with the node keys' settings, renewed like node certificates (O(settings.renew_before)), a changed subject
+        or another client CA issuing a new one.
+      - Listed in C(applications/manifest.json) with the subject and issuer as the servers print them
+        (C(/C=FI/O=Example/CN=app1)): what C(REQUIRE SUBJECT) and C(REQUIRE ISSUER) compare.
+    type: list
+    elements: dict
+    default: []
+    version_added: 0.9.0
+    suboptions:
+      name: {description: Directory name under C(applications/)., type: str, required: true}
+      subject:
+        description: Subject fields (C(common_name) required; C(organization), C(organizational_unit), C(country), C(state), C(locality)).
+        type: dict
+        required: true
 '''
 
 EXAMPLES = r'''
@@ -131,6 +149,13 @@ ca_missing:
   returned: state is present
   type: bool
   sample: false
+applications:
+  description: Per application certificate, its subject and issuer (one-line form), paths, end and why it was issued; never a key.
+  returned: state is present or staged
+  type: dict
+  sample: {app1: {subject: /O=Example/CN=app1, issuer: /CN=clustersec.mysql client CA, cert: applications/app1/cert.pem,
+                  key: applications/app1/key.pem, not_after: '2029-03-12T10:00:00Z', serial: 3f2a, reasons: [missing]}}
+  version_added: 0.9.0
 moved:
   description: Entries of the staged set moved into place.
   returned: state is promoted
@@ -159,11 +184,11 @@ SETTINGS_OPTIONS = dict(
 
 def run(p, check_mode):
     if p['state'] == 'present':
-        return cert_set.ensure_current(p['path'], p['settings'], p['nodes'], check_mode)
+        return cert_set.ensure_current(p['path'], p['settings'], p['nodes'], check_mode, applications=p.get('applications'))
     if p['state'] == 'staged':
         return cert_set.stage(p['path'], p['settings'], p['nodes'], new_ca=p['new_ca'],
                               ca_common_names=p['ca_common_names'], bundle=p['bundle'], probe=p['probe'],
-                              check_mode=check_mode)
+                              check_mode=check_mode, applications=p.get('applications'))
     if p['state'] == 'promoted':
         return cert_set.promote(p['path'], check_mode)
     return cert_set.discard(p['path'], check_mode)
@@ -180,6 +205,8 @@ def main():
             ca_common_names=dict(type='dict', default={}),
             bundle=dict(type='bool', default=False),
             probe=dict(type='bool', default=False),
+            applications=dict(type='list', elements='dict', default=[], options=dict(
+                name=dict(type='str', required=True), subject=dict(type='dict', required=True))),
         ),
         supports_check_mode=True,
     )

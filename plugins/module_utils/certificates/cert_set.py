@@ -16,6 +16,7 @@ import shutil
 import stat
 
 from ansible_collections.clustersec.mysql.plugins.module_utils._common import safe_files
+from ansible_collections.clustersec.mysql.plugins.module_utils.certificates import app_certs
 from ansible_collections.clustersec.mysql.plugins.module_utils.certificates import x509 as X
 from ansible_collections.clustersec.mysql.plugins.module_utils.certificates.ca import ensure_bundle, ensure_ca
 from ansible_collections.clustersec.mysql.plugins.module_utils.certificates.node_certs import apply, plan
@@ -25,7 +26,7 @@ STAGED = 'next'
 PREVIOUS = 'previous'
 PROBE = 'previous-ca-probe'
 PROBE_NAME = 'previous-ca-probe'
-SET_ENTRIES = ('ca.pem', 'ca-key.pem', 'client-ca.pem', 'client-ca-key.pem', 'nodes')
+SET_ENTRIES = ('ca.pem', 'ca-key.pem', 'client-ca.pem', 'client-ca-key.pem', 'nodes', app_certs.DIRECTORY)
 PROBE_VALID_DAYS = 30
 
 # The pki role's settings a set is issued with (roles/pki/vars/main.yml __pki_set_settings builds this dict).
@@ -106,8 +107,19 @@ def _issue_nodes(params, check_mode):
     return nodes, sorted(n for n, v in nodes.items() if v['changed']), diff
 
 
-def ensure_current(pki_dir, settings, nodes, check_mode=False):
-    """The pki role's main path: the CAs (created or adopted) and every node's certificates in pki_dir itself."""
+def _issue_applications(s, directory, applications, check_mode):
+    """The application certificates of the set in directory (app_certs), signed by the set's client CA (the cluster CA
+    where one CA serves both), with the node keys' settings."""
+    name = 'client-ca' if client_ca_separate(s) else 'ca'
+    return app_certs.ensure(directory, os.path.join(directory, name + '.pem'), os.path.join(directory, name + '-key.pem'),
+                            s['ca_passphrase'], applications, key_type=s['key_type'], key_size=s['key_size'],
+                            curve=s['curve'], valid_days=s['valid_days'], renew_before=s['renew_before'],
+                            check_mode=check_mode)
+
+
+def ensure_current(pki_dir, settings, nodes, check_mode=False, applications=None):
+    """The pki role's main path: the CAs (created or adopted), every node's certificates and the application
+    certificates (applications: [{name, subject}]) in pki_dir itself."""
     s = settings_with_defaults(settings)
     result = dict(changed=_ensure_dir(pki_dir, check_mode), cas={}, nodes={}, changed_nodes=[], ca_missing=False)
     for name in ['ca'] + (['client-ca'] if client_ca_separate(s) else []):
@@ -120,6 +132,9 @@ def ensure_current(pki_dir, settings, nodes, check_mode=False):
         return result
     result['nodes'], result['changed_nodes'], result['diff'] = _issue_nodes(_node_params(s, pki_dir, nodes), check_mode)
     result['changed'] |= bool(result['changed_nodes'])
+    apps = _issue_applications(s, pki_dir, applications, check_mode)
+    result['applications'] = apps['applications']
+    result['changed'] |= apps['changed']
     return result
 
 
@@ -145,7 +160,7 @@ def _copy_ca(src_dir, dest_dir, name, check_mode):
 
 
 def stage(pki_dir, settings, nodes, new_ca=False, ca_common_names=None, bundle=False, probe=False,
-          check_mode=False):
+          check_mode=False, applications=None):
     """Issue a next set in pki_dir/next with the pki settings: new CAs (an already staged one is adopted; with
     bundle, old+new bundles beside them; with probe, certificates of the current CAs for the report and the
     rotation's last phase) or a copy of the current CAs, then every node's certificates. Resumable: what is already
@@ -191,6 +206,11 @@ def stage(pki_dir, settings, nodes, new_ca=False, ca_common_names=None, bundle=F
         result['changed'] |= bool(probe_changed)
     result['nodes'], result['changed_nodes'], dummy = _issue_nodes(_node_params(s, staged, nodes), False)
     result['changed'] |= bool(result['changed_nodes'])
+    # The application certificates of the next set, from its client CA: the rotation delivers them while every node
+    # trusts the old and the new client CA (phase 2), so an application on either certificate keeps working.
+    apps = _issue_applications(s, staged, applications, False)
+    result['applications'] = apps['applications']
+    result['changed'] |= apps['changed']
     return result
 
 
