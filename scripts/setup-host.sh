@@ -39,6 +39,22 @@ if [ "${#need_pkgs[@]}" -gt 0 ]; then
     || die "apt-get install ${need_pkgs[*]} failed"
 fi
 
+# promtool and node_exporter for tests/integration/metrics: Debian's packages downloaded and unpacked into the cache,
+# never installed (their services would start and listen on every interface). A second run does nothing. The tests
+# read the unpacked root from .build/prometheus-root.
+PROM_ROOT="${CLUSTERSEC_CACHE:-/var/cache/clustersec}/prometheus/root"
+if [ ! -x "${PROM_ROOT}/usr/bin/promtool" ] || [ ! -x "${PROM_ROOT}/usr/bin/prometheus-node-exporter" ]; then
+  prom_debs="$(dirname "${PROM_ROOT}")/debs"
+  info "fetching prometheus and prometheus-node-exporter from Debian into ${prom_debs} (unpacked, not installed)"
+  rm -rf "${prom_debs}" "${PROM_ROOT}.tmp"; mkdir -p "${prom_debs}" "${PROM_ROOT}.tmp"
+  (cd "${prom_debs}" && apt-get download -qq prometheus prometheus-node-exporter 2>/dev/null) \
+    || { apt-get update -qq && (cd "${prom_debs}" && apt-get download -qq prometheus prometheus-node-exporter 2>/dev/null); } \
+    || die "apt-get download prometheus prometheus-node-exporter failed: is the Debian mirror reachable?"
+  for deb in "${prom_debs}"/*.deb; do dpkg-deb -x "${deb}" "${PROM_ROOT}.tmp"; done
+  rm -rf "${PROM_ROOT}"; mv "${PROM_ROOT}.tmp" "${PROM_ROOT}"
+fi
+mkdir -p "${BUILD_DIR}"; echo "${PROM_ROOT}" > "${BUILD_DIR}/prometheus-root"
+
 # A drop-in keeps the operator's own /etc/containers/containers.conf untouched; podman merges
 # containers.conf.d/*.conf over it. crun fails on these hybrid-cgroup hosts and podman's default
 # nofile limit exceeds the hard limit, so both are set here.
