@@ -93,7 +93,7 @@ options:
         CA with the node keys' settings, renewed like node certificates (O(settings.renew_before)), a changed subject
         or another client CA issuing a new one.
       - Listed in C(applications/manifest.json) with the subject and issuer as the servers print them
-        (C(/C=FI/O=Example/CN=app1)): what C(REQUIRE SUBJECT) and C(REQUIRE ISSUER) compare.
+        (C(/C=FI/O=Example/CN=app1)), which is what C(REQUIRE SUBJECT) and C(REQUIRE ISSUER) compare.
     type: list
     elements: dict
     default: []

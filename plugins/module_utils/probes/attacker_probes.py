@@ -369,3 +369,43 @@ def refuse_cert_sets(tls_dir, probe_dir, previous=False):
                  {'name': 'previous-client-CA', 'cert_path': probe_dir + '/client-cert.pem',
                   'key_path': probe_dir + '/client-key.pem', 'channels': ['client-server']}]
     return sets
+
+
+# The X.509 login probe (issue 30): an account bound to a probe certificate's subject (no password: the certificate
+# is the credential) must refuse a TLS login without a certificate and one with another certificate of the same client
+# CA, and accept one with its certificate (the control: the account and the server's trust are right).
+X509_PROBE_USER = 'clustersec_probe_x509'
+_ACCEPTED = ('ok', 'locked', 'expired')
+
+
+def _x509_attempt(host, port, user, cert_path, key_path, timeout):
+    try:
+        return _login_once(host, port, user, '', _offer_context(cert_path, key_path), timeout)
+    except (ProbeError, ssl.SSLError, OSError) as exc:
+        # A server that verifies client certificates may end the handshake on one it does not trust.
+        return {'outcome': 'error', 'message': str(exc), 'refused': _classify_failure(exc)}
+
+
+def probe_x509_login(host, port, user, cert_path, key_path, other_cert_path=None, other_key_path=None, timeout=5.0):
+    """Log in as user over TLS without a certificate, with cert_path and (when given) with other_cert_path. Returns
+    {'without_cert': .., 'with_cert': .., 'other_cert': .., 'refused_without_cert', 'accepted_with_cert',
+    'refused_other_cert': True/False/None}: None when the answer proves nothing (an error that is not a refusal)."""
+    out = {}
+    attempts = [('without_cert', None, None), ('with_cert', cert_path, key_path)]
+    if other_cert_path:
+        attempts.append(('other_cert', other_cert_path, other_key_path))
+    for name, cert, key in attempts:
+        out[name] = _x509_attempt(host, port, user, cert, key, timeout)
+    out['accepted_with_cert'] = True if out['with_cert']['outcome'] in _ACCEPTED else (
+        False if out['with_cert']['outcome'] == 'denied' else None)
+    for name in [a[0] for a in attempts if a[0] != 'with_cert']:
+        answer = out[name]
+        if answer['outcome'] in _ACCEPTED:
+            verdict = False
+        elif answer['outcome'] == 'denied' or answer.get('refused'):
+            # 'denied' proves the certificate was the reason only when the control got in.
+            verdict = True if out['accepted_with_cert'] else None
+        else:
+            verdict = None
+        out['refused_' + name] = verdict
+    return out
