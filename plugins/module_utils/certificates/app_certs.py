@@ -76,6 +76,60 @@ def normalise(apps):
     return out
 
 
+def delivery_problems(entries, hosts, pki_dir):
+    """What is wrong with the pki role's pki_application_certs ([{name, subject, dest: controller|<inventory host>,
+    path, owner, group, mode}]), each message naming the entry: checked before anything is issued or written."""
+    problems = []
+    try:
+        normalise([dict(name=e.get('name'), subject=e.get('subject')) for e in entries or []])
+    except X509Error as exc:
+        problems.append(str(exc))
+    pki_real = os.path.realpath(pki_dir) if pki_dir else None
+    for index, entry in enumerate(entries or []):
+        label = 'pki_application_certs[%s]' % (entry.get('name') or index)
+        if entry.get('name') == PROBE_NAME:
+            problems.append('%s: the name %s is the report\'s probe certificate' % (label, PROBE_NAME))
+        dest = entry.get('dest')
+        if dest != 'controller' and dest not in (hosts or []):
+            problems.append("%s.dest %r: 'controller' or a host of the inventory" % (label, dest))
+        path = entry.get('path') or ''
+        if not os.path.isabs(path) or '..' in path.split('/'):
+            problems.append('%s.path %r: an absolute directory path without ..' % (label, path))
+        elif dest == 'controller' and pki_real and (os.path.realpath(path) + '/').startswith(pki_real.rstrip('/') + '/'):
+            problems.append('%s.path %s is inside pki_dir (%s): an application\'s copy goes elsewhere' % (label, path, pki_dir))
+        mode = str(entry.get('mode') or '0600')
+        if mode not in ('0600', '0400'):
+            problems.append('%s.mode %r: 0600 or 0400 (the key is read by its owner only)' % (label, mode))
+        if dest == 'controller' and (entry.get('owner') or entry.get('group')):
+            problems.append('%s: owner and group are for a host; on the controller the files belong to the user '
+                            'running Ansible (controller tasks never become root)' % label)
+    return problems
+
+
+def delivery_files(entry, set_dir):
+    """node_files input (src on the controller) of one pki_application_certs entry: <path>/<name>-cert.pem and
+    <path>/<name>-key.pem from set_dir's applications/<name>/."""
+    out = []
+    for kind, secret in (('cert', False), ('key', True)):
+        item = dict(src=os.path.join(set_dir, DIRECTORY, entry['name'], '%s.pem' % kind),
+                    dest=os.path.join(entry['path'], '%s-%s.pem' % (entry['name'], kind)),
+                    mode=str(entry.get('mode') or '0600'), secret=secret)
+        for key in ('owner', 'group'):
+            if entry.get(key):
+                item[key] = entry[key]
+        out.append(item)
+    return out
+
+
+def set_input(entries, probe=True):
+    """The x509_set applications input ([{name, subject}]) of pki_application_certs, with the report's probe
+    certificate (PROBE_NAME, kept in pki_dir only) where probe is true."""
+    out = [dict(name=e.get('name'), subject=e.get('subject')) for e in entries or []]
+    if probe:
+        out.append(dict(name=PROBE_NAME, subject=dict(common_name=PROBE_NAME)))
+    return out
+
+
 def subject_oneline(subject):
     """The one-line form of a subject dict (the order build_subject puts the fields in)."""
     return ''.join('/%s=%s' % (short, subject[field]) for field, short, dummy in FIELDS if subject.get(field))

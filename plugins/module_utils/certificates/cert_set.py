@@ -130,7 +130,10 @@ def ensure_current(pki_dir, settings, nodes, check_mode=False, applications=None
     if result['ca_missing']:
         # --check before the first run: nothing can be signed by a CA that does not exist yet.
         return result
-    result['nodes'], result['changed_nodes'], result['diff'] = _issue_nodes(_node_params(s, pki_dir, nodes), check_mode)
+    if nodes:
+        # No nodes: the application certificates alone (the pki role's entry point applications).
+        result['nodes'], result['changed_nodes'], result['diff'] = _issue_nodes(_node_params(s, pki_dir, nodes),
+                                                                               check_mode)
     result['changed'] |= bool(result['changed_nodes'])
     apps = _issue_applications(s, pki_dir, applications, check_mode)
     result['applications'] = apps['applications']

@@ -135,3 +135,45 @@ def test_symbolic_link_in_place_of_the_directory_is_refused(tmp_path):
     os.symlink(str(tmp_path), os.path.join(pki, 'applications'))
     with pytest.raises(X509Error, match='symbolic link'):
         cert_set.ensure_current(pki, SETTINGS, NODES, applications=APPS)
+
+
+GOOD = [{'name': 'app1', 'subject': {'common_name': 'app1'}, 'dest': 'controller', 'path': '/srv/app1'},
+        {'name': 'app2', 'subject': {'common_name': 'app2'}, 'dest': 'web1', 'path': '/etc/app2', 'owner': 'app',
+         'mode': '0400'}]
+
+
+def test_delivery_of_a_good_list_has_no_problem():
+    assert app_certs.delivery_problems(GOOD, ['db1', 'web1'], '/srv/inventory/pki') == []
+
+
+@pytest.mark.parametrize('change, message', [
+    ({'dest': 'web9'}, "dest 'web9'"),
+    ({'path': 'relative'}, 'absolute'),
+    ({'path': '/srv/../etc'}, 'absolute'),
+    ({'path': '/srv/inventory/pki/apps'}, 'inside pki_dir'),
+    ({'mode': '0644'}, '0600 or 0400'),
+    ({'owner': 'root'}, 'on the controller'),
+    ({'name': app_certs.PROBE_NAME}, 'probe certificate'),
+    ({'subject': {'common_name': 'x"y'}}, 'quotes'),
+])
+def test_delivery_problems_name_the_entry(change, message):
+    problems = app_certs.delivery_problems([dict(GOOD[0], **change)], ['db1', 'web1'], '/srv/inventory/pki')
+    assert any(message in p for p in problems), problems
+
+
+def test_delivery_files_and_set_input():
+    files = app_certs.delivery_files(GOOD[1], '/pki/next')
+    assert files == [
+        {'src': '/pki/next/applications/app2/cert.pem', 'dest': '/etc/app2/app2-cert.pem', 'mode': '0400',
+         'secret': False, 'owner': 'app'},
+        {'src': '/pki/next/applications/app2/key.pem', 'dest': '/etc/app2/app2-key.pem', 'mode': '0400',
+         'secret': True, 'owner': 'app'}]
+    assert app_certs.set_input(GOOD)[-1] == {'name': app_certs.PROBE_NAME,
+                                             'subject': {'common_name': app_certs.PROBE_NAME}}
+    assert [a['name'] for a in app_certs.set_input(GOOD, probe=False)] == ['app1', 'app2']  # control
+
+
+def test_applications_alone_need_no_node_list(current):
+    result = cert_set.ensure_current(current, SETTINGS, [], applications=APPS + [{'name': 'app3',
+                                                                                  'subject': {'common_name': 'app3'}}])
+    assert result['changed'] and result['changed_nodes'] == [] and 'app3' in app_certs.read_manifest(current)
