@@ -108,34 +108,6 @@ from ansible_collections.clustersec.mysql.plugins.module_utils.probes.metrics im
 MODE = 0o644
 
 
-def _make_directory(path):
-    """Missing parents and the directory itself, root 0755 (node_exporter runs as another account and must read)."""
-    missing = []
-    while not os.path.lexists(path):
-        missing.append(path)
-        path = os.path.dirname(path)
-    for directory in reversed(missing):
-        os.mkdir(directory, 0o700)
-        fd = safe_files._open_dir(directory)  # pylint: disable=protected-access
-        try:
-            os.fchown(fd, 0, 0)
-            os.fchmod(fd, 0o755)
-        finally:
-            os.close(fd)
-
-
-def _open_root_directory(path):
-    """The directory, opened without following a symbolic link, that only root may change. A parent may be another
-    account's (Debian's /var/lib/prometheus is the prometheus user's): the file is made through this descriptor, so
-    whatever that account renames, root writes into a directory no other account can write in."""
-    fd = safe_files._open_dir(path)  # pylint: disable=protected-access
-    why = safe_files._others_can_write(os.fstat(fd), sticky_ok=False)  # pylint: disable=protected-access
-    if why:
-        os.close(fd)
-        raise safe_files.UnsafePath('refusing to write as root: %s is %s' % (path, why))
-    return fd
-
-
 def _current(path):
     try:
         st = os.lstat(path)
@@ -181,13 +153,7 @@ def main():
     written = False
     if not module.check_mode and (changed or old != text):
         try:
-            if not exists:
-                _make_directory(directory)
-            fd = _open_root_directory(directory)
-            try:
-                safe_files._write_at(fd, p['name'], text.encode('utf-8'), MODE, 0, 0)  # pylint: disable=protected-access
-            finally:
-                os.close(fd)
+            safe_files.write_in_root_directory(path, text.encode('utf-8'), MODE, 0, 0, create=not exists)
         except (OSError, safe_files.UnsafePath) as exc:
             module.fail_json(msg='%s: %s' % (path, exc))
         written = True

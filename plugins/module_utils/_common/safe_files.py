@@ -279,6 +279,31 @@ def make_directory(path, mode=0o755, uid=-1, gid=-1):
         run_as(user, _make_here, path, mode, gid)
 
 
+def write_in_root_directory(path, data, mode=0o644, uid=0, gid=0, create=True):
+    """Write data to path in a directory only root may change, whose parents may be another account's (Debian's
+    /var/lib/prometheus belongs to the prometheus user). The file is made through a descriptor of that directory
+    opened without following a symlink, so whatever the parent's owner renames, root writes where no other account
+    can. Missing directories are made root 0755 (when create) and opened the same way."""
+    directory = os.path.dirname(os.path.abspath(path))
+    if create:
+        missing = []
+        walk = directory
+        while not os.path.lexists(walk):
+            missing.append(walk)
+            walk = os.path.dirname(walk)
+        for new in reversed(missing):
+            os.mkdir(new, 0o700)
+            _attributes_here(new, 0o755, 0, 0, stat.S_IFDIR)
+    dir_fd = _open_dir(directory)
+    try:
+        why = _others_can_write(os.fstat(dir_fd), sticky_ok=False)
+        if why:
+            raise UnsafePath('refusing to write as root: %s is %s' % (directory, why))
+        _write_at(dir_fd, os.path.basename(path), data, mode, uid, gid)
+    finally:
+        os.close(dir_fd)
+
+
 def _make_here(path, mode, gid):
     os.mkdir(path, 0o700)
     _attributes_here(path, mode, -1, gid, stat.S_IFDIR)
