@@ -184,3 +184,18 @@ def test_control_the_gate_passes_and_the_rotation_goes_on(tmp_path):
     rc, out = run(tmp_path, ROTATE, extra={'pki_trust_gate_parties': replica_party(replica, True)})
     assert 'trust gate:' not in out, out[-4000:]
     assert 'Phase 1 of 4' in out, out[-4000:]
+
+
+def test_the_rotation_gates_after_staging_and_before_phase_1():
+    """Where the gate sits: after the next set is staged and its names checked, before any phase distributes."""
+    root = os.path.abspath(os.path.join(HERE, '..', '..', '..'))
+    tasks = yaml.safe_load(open(os.path.join(root, 'roles', 'galera', 'tasks', 'rotate_certificates.yml')))
+    names = [t['name'] for t in tasks]
+    gate = [i for i, t in enumerate(tasks) if (t.get('ansible.builtin.include_role') or {}).get('tasks_from') == 'trust_gate']
+    stage = [i for i, t in enumerate(tasks) if (t.get('ansible.builtin.include_role') or {}).get('tasks_from') == 'stage']
+    first_phase = min(i for i, n in enumerate(names) if n.startswith('Phase '))
+    assert len(gate) == 1 and stage and stage[0] < gate[0] < first_phase
+    assert tasks[gate[0]]['vars']['pki_trust_gate_path'] == '{{ pki_dir }}/next'
+    main = yaml.safe_load(open(os.path.join(root, 'roles', 'pki', 'tasks', 'main.yml')))
+    files = [(t.get('ansible.builtin.include_tasks') or {}).get('file') for t in main]
+    assert files.index('trust_gate.yml') < files.index('distribute.yml')
