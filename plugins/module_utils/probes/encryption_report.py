@@ -7,6 +7,8 @@ __metaclass__ = type
 
 import os
 
+from ansible_collections.clustersec.mysql.plugins.module_utils.probes import x509_report
+
 GREEN = 'green'
 AMBER = 'amber'
 RED = 'red'
@@ -165,6 +167,9 @@ def collect_nodes(hosts, hostvars, probe_var='galera_verify_probe', at_rest_var=
         elif _get(at_rest, 'failed'):
             channels.append({'channel': 'data-at-rest', 'port': '-', 'status': AMBER, 'protocol': 'unknown',
                              'findings': ['could not read the state: %s' % _get(at_rest, 'msg', '')]})
+        x509 = x509_report.entry(_get(values, 'galera_verify_x509_accounts'), _get(values, 'galera_verify_x509_login'))
+        if x509:
+            channels.append(x509)
         nodes[host] = channels
     return nodes
 
@@ -216,7 +221,7 @@ def render_markdown(nodes, summary, title='Encryption report'):
     lines.append('|---|---|---|---|---|---|---|---|---|---|')
     for node in sorted(nodes):
         for ch in nodes[node]:
-            if ch.get('skipped') or ch['channel'] == 'data-at-rest':
+            if ch.get('skipped') or ch['channel'] in ('data-at-rest', x509_report.CHANNEL):
                 continue
             lines.append('| %s | %s | %s | %s | %s | %s | %s | %s | %s | %s |' % (
                 node, ch['channel'], ch['port'], ch.get('protocol') or 'none', ch.get('cipher') or '-',
@@ -224,6 +229,7 @@ def render_markdown(nodes, summary, title='Encryption report'):
                 ch.get('days_left') if ch.get('days_left') is not None else '-',
                 (ch.get('sha256_fingerprint') or '-')[:16]))
     lines += _at_rest_section(nodes)
+    lines += x509_report.section(nodes)
     if summary['problems']:
         lines += ['', '## Findings', '']
         lines += ['- %s' % p for p in summary['problems']]
