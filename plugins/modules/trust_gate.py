@@ -14,7 +14,7 @@ description:
   - Runs on the controller, read-only. For every party of a rollout (the nodes, and any arbitrator, replica,
     application or other client) and every phase (the current state, then a CA rotation's C(bundle), C(leaf), C(ca),
     a leaf renewal's C(leaf), or the pki role's C(all)), checks each certificate a party presents against the CA
-    bundle of each party that must accept it - group communication between peers both ways, every client to every
+    bundle of each party that must accept it - group communication and SST between peers both ways, every client to every
     node's client CA on 3306, every node's server certificate to every client's CA file - with real X.509 path
     validation (signature by a CA of the bundle, validity when the phase runs, CA basicConstraints and keyUsage,
     extendedKeyUsage serverAuth and clientAuth for peers, clientAuth for clients, serverAuth for servers).

@@ -12,7 +12,7 @@ short_description: Read the certificates and CA files a node's configuration rea
 version_added: 0.9.0
 description:
   - Runs on the node. Finds, from the product role's certificate channels (C(galera_engine.tls_channels)), which file
-    the node presents to peers, on 3306 and as a client, and which CA file it verifies peers, clients and servers
+    the node presents to peers (group communication, SST), on 3306 and as a client, and which CA file it verifies peers, clients and servers
     with (an operator may point a CA at a file of their own), and returns the certificates those files hold.
   - Only certificates are read and returned; a key file is never opened, and any other PEM block in a file (a key
     pasted by mistake) is dropped. Read-only.
@@ -45,7 +45,9 @@ EXAMPLES = r'''
 
 RETURN = r'''
 paths:
-  description: The node path of each role (peer_cert, peer_ca, server_cert, server_ca, client_cert, client_ca).
+  description:
+    - The node path of each role (peer_cert, peer_ca, server_cert, server_ca, client_cert, client_ca).
+    - client_cert is null where the channels have no client certificate (PXC's automatic mode); client_ca is then server_ca.
   returned: always
   type: dict
   sample: {peer_ca: /etc/mysql/certs/ca.pem, client_ca: /etc/mysql/certs/client-ca.pem}
@@ -90,7 +92,7 @@ def main():
     )
     paths = node_paths(module.params['remote_dir'], module.params['channels'])
     files, missing = {}, []
-    for path in sorted(set(paths.values())):
+    for path in sorted(set(p for p in paths.values() if p)):
         if not os.path.isfile(path):
             missing.append(path)
             continue

@@ -11,6 +11,8 @@ verifies with; a channel (CHANNELS) says who presents, who verifies and what usa
 new row, not new code. A party's state per phase is {role: [certificates]}; the roles are:
   peer_cert    presented to peers on group communication/IST/SST (4567, 4568, 4444)
   peer_ca      verifies peers' peer_cert
+  sst_cert     presented on the SST tunnel (4444) where the product names its own (PXC's manual mode), else peer_cert
+  sst_ca       verifies the other end of an SST (else peer_ca)
   server_cert  presented on 3306 by a server
   server_ca    verifies a server's server_cert (a client's CA file: the cluster CA)
   client_cert  presented on 3306 by a client
@@ -40,13 +42,13 @@ try:
 except ImportError:  # pragma: no cover - reported by the module
     HAS_CRYPTOGRAPHY = False
 
-ROLES = ('peer_cert', 'peer_ca', 'server_cert', 'server_ca', 'client_cert', 'client_ca')
+ROLES = ('peer_cert', 'peer_ca', 'sst_cert', 'sst_ca', 'server_cert', 'server_ca', 'client_cert', 'client_ca')
 
 # What each kind of party presents and verifies with. A node serves 3306 (server_cert, client_ca), talks to its peers
 # (peer_cert, peer_ca) and runs the local clients (client_cert, verifying servers with server_ca). An arbitrator
 # (garbd) is a peer only; a replica, an application or any other client is a 3306 client.
 KINDS = {
-    'node': ('peer_cert', 'peer_ca', 'server_cert', 'server_ca', 'client_cert', 'client_ca'),
+    'node': ('peer_cert', 'peer_ca', 'sst_cert', 'sst_ca', 'server_cert', 'server_ca', 'client_cert', 'client_ca'),
     'arbitrator': ('peer_cert', 'peer_ca'),
     'replica': ('client_cert', 'server_ca'),
     'application': ('client_cert', 'server_ca'),
@@ -57,6 +59,7 @@ KINDS = {
 # A peer both accepts and opens connections with one certificate, so it needs both usages.
 CHANNELS = (
     ('group-communication', 'peer_cert', 'peer_ca', ('serverAuth', 'clientAuth'), False),
+    ('sst', 'sst_cert', 'sst_ca', ('serverAuth', 'clientAuth'), False),
     ('client-server client', 'client_cert', 'client_ca', ('clientAuth',), True),
     ('client-server server', 'server_cert', 'server_ca', ('serverAuth',), True),
 )
@@ -266,25 +269,33 @@ def describe(failure):
 # ---------------------------------------------------------------- parties of a rollout, from a set and the nodes
 
 # Where each role's file is on a node when the product role names none: what the pki role distributes.
-DEFAULT_FILES = {'peer_cert': 'server-cert.pem', 'peer_ca': 'ca.pem', 'server_cert': 'server-cert.pem',
+DEFAULT_FILES = {'peer_cert': 'server-cert.pem', 'peer_ca': 'ca.pem', 'sst_cert': 'server-cert.pem', 'sst_ca': 'ca.pem',
+                 'server_cert': 'server-cert.pem',
                  'server_ca': 'ca.pem', 'client_cert': 'client-cert.pem', 'client_ca': 'client-ca.pem'}
 
 
 def node_paths(remote_dir, channels=None):
     """{role: node path} from a product role's tls_channels (galera_engine.tls_channels): the channel with
     separate_from is the client certificate's (client_cert, client_ca); group communication's (or else the first
-    other) gives peer_cert/peer_ca; client-server's (or else the same) gives server_cert/server_ca."""
+    other) gives peer_cert/peer_ca; client-server's (or else the same) gives server_cert/server_ca. Channels without
+    a client certificate's: no client_cert (None), client_ca is server_ca."""
     paths = dict((role, os.path.join(remote_dir, base)) for role, base in DEFAULT_FILES.items())
     channels = [c for c in channels or [] if c.get('ca') or c.get('cert')]
     client = [c for c in channels if c.get('separate_from')]
     others = [c for c in channels if not c.get('separate_from')]
     peer = [c for c in others if 'group communication' in c.get('name', '')] or others
     server = [c for c in others if c.get('name') == 'client-server'] or peer
-    for roles, chosen in ((('peer_cert', 'peer_ca'), peer), (('server_cert', 'server_ca'), server),
+    sst = [c for c in others if c.get('name') == 'SST'] or peer
+    for roles, chosen in ((('peer_cert', 'peer_ca'), peer), (('sst_cert', 'sst_ca'), sst), (('server_cert', 'server_ca'), server),
                           (('client_cert', 'client_ca'), client)):
         if chosen:
             paths[roles[0]] = chosen[0].get('cert') or paths[roles[0]]
             paths[roles[1]] = chosen[0].get('ca') or paths[roles[1]]
+    if others and not client:
+        # No client certificate channel (PXC's automatic mode, 3306 without TLS): 3306 trusts the server's own CA
+        # file and the node presents no client certificate.
+        paths['client_cert'] = None
+        paths['client_ca'] = paths['server_ca']
     return paths
 
 
@@ -300,14 +311,14 @@ def node_states(name, set_dir, steps, remote_dir, paths, current, shared_ca=Fals
     """A node's state per phase: at 'current' what its files hold now (current: {node path: PEM text}); at each
     step, a file the step replaces (cert_set.node_files: same place as the product role's path) holds the set's file,
     any other keeps its content (an operator's own CA file stays what it is through the whole rotation)."""
-    now = dict((role, parse_certs(current.get(path))) for role, path in paths.items())
+    now = dict((role, parse_certs(current.get(path)) if path else []) for role, path in paths.items())
     states = {'current': now}
     for step in steps:
         replaced = dict((os.path.join(remote_dir, f['dest']), os.path.join(set_dir, f['src']))
                         for f in cert_set.node_files(step, name, shared_ca=shared_ca, client_certs=client_certs))
         nxt = dict(now)
         for role, path in paths.items():
-            if path in replaced:
+            if path and path in replaced:
                 nxt[role] = load_certs(replaced[path])
         states[step] = nxt
         now = nxt

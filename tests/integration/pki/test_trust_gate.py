@@ -199,3 +199,24 @@ def test_the_rotation_gates_after_staging_and_before_phase_1():
     main = yaml.safe_load(open(os.path.join(root, 'roles', 'pki', 'tasks', 'main.yml')))
     files = [(t.get('ansible.builtin.include_tasks') or {}).get('file') for t in main]
     assert files.index('trust_gate.yml') < files.index('distribute.yml')
+
+
+def test_main_path_refuses_before_distributing_when_a_node_would_not_trust_the_set(tmp_path):
+    """site.yml's pki step: db3's configuration (as the product role publishes it) verifies peers with a CA file of
+    the operator's own holding another CA; the first run's set would not be trusted there, so nothing is distributed
+    (control: the same run without that file, prepared() above, distributes)."""
+    other = tmp_path / 'operator-ca'
+    subprocess.run(['openssl', 'req', '-x509', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:P-256', '-nodes',
+                    '-days', '30', '-subj', '/CN=operator CA', '-keyout', str(other) + '-key.pem', '-out', str(other) + '.pem',
+                    '-addext', 'basicConstraints=critical,CA:TRUE'], check=True, capture_output=True)
+    remote = tmp_path / 'remote' / 'db3'
+    channels = [{'name': 'node certificate', 'ca': str(other) + '.pem', 'cert': str(remote / 'server-cert.pem')},
+                {'name': 'client certificate', 'ca': str(remote / 'client-ca.pem'), 'cert': str(remote / 'client-cert.pem'),
+                 'separate_from': 'node certificate'}]
+    rc, out = run(tmp_path, ROLE, host_vars={'db3': {'pki_trust_gate_channels': channels}})
+    assert rc != 0, out[-4000:]
+    flat = ' '.join(out.split())
+    assert "phase all, group-communication: db1's certificate 'CN=db1' -> db3: issuer 'CN=clustersec.mysql CA' is " \
+           "not in the verifier's bundle (CN=operator CA)" in flat, out[-4000:]
+    assert not (tmp_path / 'remote').exists(), out[-4000:]
+    assert 'Put the certificate directory' not in out

@@ -54,8 +54,8 @@ def node_phases(name, cluster=None, client=None):
     new = dict(peer_cert=[cluster or leaf(NEW, name)], client_cert=[client or leaf(NEW_CLIENT, name + '-client', 'client')])
 
     def state(certs, peer, clients):
-        return dict(peer_cert=certs['peer_cert'], server_cert=certs['peer_cert'], client_cert=certs['client_cert'],
-                    peer_ca=peer, server_ca=peer, client_ca=clients)
+        return dict(peer_cert=certs['peer_cert'], sst_cert=certs['peer_cert'], server_cert=certs['peer_cert'],
+                    client_cert=certs['client_cert'], peer_ca=peer, sst_ca=peer, server_ca=peer, client_ca=clients)
     return {'current': state(old, [OLD[0]], [OLD_CLIENT[0]]),
             'bundle': state(old, [OLD[0], NEW[0]], [OLD_CLIENT[0], NEW_CLIENT[0]]),
             'leaf': state(new, [OLD[0], NEW[0]], [OLD_CLIENT[0], NEW_CLIENT[0]]),
@@ -84,9 +84,9 @@ def pairs(result, key='failures'):
 def test_control_a_correct_rotation_passes_every_pair():
     result = T.check(cluster(), PHASES)
     assert result['failures'] == [] and result['warnings'] == []
-    # 3 channels; peers both ways without self (6), clients and servers with self (9 each): 24 pairs, 10 combinations
-    # of phases (one at the first phase, three at each later one).
-    assert result['checked'] == 24 * 10
+    # 4 channels; peers and SST both ways without self (6 each), clients and servers with self (9 each): 30 pairs,
+    # 10 combinations of phases (one at the first phase, three at each later one).
+    assert result['checked'] == 30 * 10
 
 
 def test_control_arbitrator_and_replica_rows_pass():
@@ -197,10 +197,18 @@ def test_node_paths_follow_the_product_roles_channels():
                {'name': 'client certificate', 'ca': '/c/client-ca.pem', 'cert': '/c/client-cert.pem', 'separate_from': 'x'}]
     paths = T.node_paths('/c', mariadb)
     assert paths['peer_ca'] == paths['server_ca'] == '/own/ca.pem' and paths['client_ca'] == '/c/client-ca.pem'
+    assert paths['sst_ca'] == '/own/ca.pem'
     pxc = [{'name': 'client-server', 'ca': '/a.pem', 'cert': '/s.pem'},
+           {'name': 'SST', 'ca': '/sst-ca.pem', 'cert': '/sst.pem'},
            {'name': 'group communication/IST', 'ca': '/g.pem', 'cert': '/gc.pem'}]
     paths = T.node_paths('/c', pxc)
     assert (paths['peer_ca'], paths['peer_cert'], paths['server_ca']) == ('/g.pem', '/gc.pem', '/a.pem')
+    assert (paths['sst_ca'], paths['sst_cert']) == ('/sst-ca.pem', '/sst.pem')
+    # no client certificate channel (PXC automatic mode): 3306 trusts the server's CA file, no client certificate
+    assert (paths['client_cert'], paths['client_ca']) == (None, '/a.pem')
+    automatic = T.node_paths('/c', [{'name': 'automatic (SST, IST, group communication, client-server)', 'ca': '/d/ca.pem',
+                                     'cert': '/d/server-cert.pem'}])
+    assert automatic['peer_ca'] == automatic['client_ca'] == '/d/ca.pem' and automatic['client_cert'] is None
 
 
 def write_set(directory, nodes, apps=()):
@@ -241,6 +249,7 @@ def test_gate_over_a_staged_set_and_the_nodes_files(tmp_path):
     nodes[1]['files']['/own/ca.pem'] = nodes[1]['files']['/r/ca.pem']
     result = T.gate(staged, T.steps_of(True), nodes, remote_dir='/r')
     assert ('leaf', 'group-communication', 'db1', 'db2') in pairs(result)
+    assert ('leaf', 'sst', 'db1', 'db2') in pairs(result)
     assert set(f['verifier'] for f in result['failures']) == {'db2'}
     # --check staged nothing: the current phase only
     result = T.gate(str(tmp_path / 'none'), T.steps_of(True), nodes, remote_dir='/r')
