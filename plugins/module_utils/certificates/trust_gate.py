@@ -369,9 +369,8 @@ def gate(set_dir, steps, nodes, others=(), remote_dir='/etc/mysql/certs', shared
     """The module's whole job. nodes: [{name, kind (node or arbitrator), remote_dir, channels, files: {node path:
     PEM}}] (files: what the node holds now, certificates only); others: [{name, kind, cert, next_cert, chain, ca,
     ca_follows_rotation}] (controller paths); arbitrators: names of arbitrators outside the play whose certificates
-    the sets hold (set_party); the application certificates of current_dir (the controller's current
-    set) and set_dir are parties of kind application, their next certificate from the leaf phase on (from the set,
-    else the current one). A set_dir without ca.pem (--check staged nothing) checks the current
+    the sets hold (set_party); the application certificates of set_dir (of current_dir when nothing is staged) are
+    parties of kind application, presenting current_dir's certificate, then from the leaf phase on set_dir's. A set_dir without ca.pem (--check staged nothing) checks the current
     phase only. Returns check()'s result with phases and messages."""
     staged = bool(set_dir) and os.path.isfile(os.path.join(set_dir, 'ca.pem'))
     steps = list(steps) if staged else []
@@ -395,7 +394,8 @@ def gate(set_dir, steps, nodes, others=(), remote_dir='/etc/mysql/certs', shared
         if other.get('kind') not in KINDS:
             raise X509Error("party %s: kind '%s' is not one of %s" % (name, other.get('kind'), ', '.join(sorted(KINDS))))
         parties[name] = dict(kind=other['kind'], phases=other_states(other, set_dir, steps))
-    for name in applications(current_dir, set_dir if staged else None):
+    # The application certificates the rollout leaves: the staged set's (one only in the current set is retired).
+    for name in applications(set_dir if staged else (current_dir or set_dir)):
         if name in parties:
             continue
         parties[name] = dict(kind='application', phases=other_states(dict(

@@ -283,6 +283,11 @@ def test_gate_takes_application_and_replica_rows(tmp_path):
     result = T.gate(staged, T.steps_of(True), nodes, [replica], remote_dir='/r', current_dir=current)
     assert pairs(result) == [('leaf', 'client-server client', 'app1', 'db1'), ('ca', 'client-server client', 'app1', 'db1')]
     assert "issuer 'CN=stray CA'" in result['failures'][0]['reason']
+    # an application only in the current set is retired by the rollout: not a party
+    os.makedirs(os.path.join(current, 'applications', 'old-app'))
+    open(os.path.join(current, 'applications', 'old-app', 'cert.pem'), 'wb').write(X.cert_pem(leaf(OLD_CLIENT, 'old-app', 'client')))
+    assert 'old-app' not in T.gate(staged, ['leaf'], nodes, remote_dir='/r', current_dir=current)['parties']
+    assert 'old-app' in T.gate(str(tmp_path / 'none'), ['leaf'], nodes, remote_dir='/r', current_dir=current)['parties']
     with pytest.raises(X509Error, match='listed twice'):
         T.gate(staged, ['leaf'], nodes, [dict(replica, name='db1')], remote_dir='/r')
 
