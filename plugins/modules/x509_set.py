@@ -94,9 +94,11 @@ options:
         or another client CA issuing a new one.
       - Listed in C(applications/manifest.json) with the subject and issuer as the servers print them
         (C(/C=FI/O=Example/CN=app1)), which is what C(REQUIRE SUBJECT) and C(REQUIRE ISSUER) compare.
+      - Not given, the set's application certificates and manifest are left as they are (the pki role's main path,
+        which a second play on the same C(pki_dir), e.g. the Galera arbitrators', runs too); an empty list empties the
+        manifest.
     type: list
     elements: dict
-    default: []
     version_added: 0.9.0
     suboptions:
       name: {description: Directory name under C(applications/)., type: str, required: true}
@@ -205,7 +207,7 @@ def main():
             ca_common_names=dict(type='dict', default={}),
             bundle=dict(type='bool', default=False),
             probe=dict(type='bool', default=False),
-            applications=dict(type='list', elements='dict', default=[], options=dict(
+            applications=dict(type='list', elements='dict', options=dict(
                 name=dict(type='str', required=True), subject=dict(type='dict', required=True))),
         ),
         supports_check_mode=True,

@@ -135,6 +135,10 @@ def ensure_current(pki_dir, settings, nodes, check_mode=False, applications=None
         result['nodes'], result['changed_nodes'], result['diff'] = _issue_nodes(_node_params(s, pki_dir, nodes),
                                                                                check_mode)
     result['changed'] |= bool(result['changed_nodes'])
+    if applications is None:
+        # Not asked about them (the pki role's main path, in any play on this pki_dir): left as they are.
+        result['applications'] = {}
+        return result
     apps = _issue_applications(s, pki_dir, applications, check_mode)
     result['applications'] = apps['applications']
     result['changed'] |= apps['changed']

@@ -177,3 +177,17 @@ def test_applications_alone_need_no_node_list(current):
     result = cert_set.ensure_current(current, SETTINGS, [], applications=APPS + [{'name': 'app3',
                                                                                   'subject': {'common_name': 'app3'}}])
     assert result['changed'] and result['changed_nodes'] == [] and 'app3' in app_certs.read_manifest(current)
+
+
+def test_main_path_without_applications_leaves_them_alone(tmp_path):
+    """A second play's pki main path on the same pki_dir (Galera arbitrators: no applications argument) must not empty
+    the manifest the data nodes' play wrote; control: an explicit empty list does."""
+    pki = str(tmp_path / 'pki')
+    cert_set.ensure_current(pki, SETTINGS, NODES, applications=APPS)
+    kept = app_certs.read_manifest(pki)
+    assert kept
+    assert not cert_set.ensure_current(pki, SETTINGS, NODES)['changed']
+    assert app_certs.read_manifest(pki) == kept
+    assert not cert_set.ensure_current(pki, SETTINGS, NODES, applications=APPS)['changed']
+    cert_set.ensure_current(pki, SETTINGS, NODES, applications=[])
+    assert app_certs.read_manifest(pki) == {}
