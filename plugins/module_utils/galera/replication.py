@@ -347,3 +347,27 @@ def tls_problems(replica, source_host, ca_file, client_ca_file, cert_file, key_f
                 problems.append("%s: the source's node certificate %s does not name %s (VERIFY_SERVER_CERT checks "
                                 "the name): give source_host as one of its SANs" % (replica, path, source_host))
     return problems
+
+
+# The report's entry (module_utils/probes/encryption_report.py, and through it the metrics): one per replica.
+REPORT_CHANNEL = 'replication'
+
+
+def report_entry(result):
+    """The replica's channel entry from a replication_channel result (its 'channel' state; the verify run reads it in
+    check mode), or None when the host has no channel asked for. Red: not configured, no TLS, no verification, a
+    thread stopped or an error (replication is broken or in clear); green otherwise."""
+    if not isinstance(result, dict) or result.get('skipped'):
+        return None
+    if result.get('failed'):
+        return dict(channel=REPORT_CHANNEL, port='-', status='amber', protocol='unknown', encrypted=False,
+                    findings=['could not read the replication channel: %s' % result.get('msg', '')])
+    state = result.get('channel')
+    if not isinstance(state, dict):
+        return None
+    findings = health_problems(state)
+    return dict(channel=REPORT_CHANNEL, port=state.get('source') or '-', status='red' if findings else 'green',
+                protocol=('TLS, source verified' if state.get('verify') else 'TLS') if state.get('ssl') else 'plain',
+                encrypted=bool(state.get('ssl')), verified_name=bool(state.get('verify')),
+                io_running=bool(state.get('io_running')), sql_running=bool(state.get('sql_running')),
+                seconds_behind=state.get('seconds_behind'), findings=findings)

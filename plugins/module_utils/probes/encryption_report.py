@@ -8,6 +8,7 @@ __metaclass__ = type
 import os
 
 from ansible_collections.clustersec.mysql.plugins.module_utils.probes import x509_report
+from ansible_collections.clustersec.mysql.plugins.module_utils.galera import replication as replication_report
 
 GREEN = 'green'
 AMBER = 'amber'
@@ -170,6 +171,9 @@ def collect_nodes(hosts, hostvars, probe_var='galera_verify_probe', at_rest_var=
         x509 = x509_report.entry(_get(values, 'galera_verify_x509_accounts'), _get(values, 'galera_verify_x509_login'))
         if x509:
             channels.append(x509)
+        replica = replication_report.report_entry(_get(values, 'galera_verify_replication'))
+        if replica:
+            channels.append(replica)
         nodes[host] = channels
     return nodes
 

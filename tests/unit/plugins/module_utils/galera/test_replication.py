@@ -264,3 +264,30 @@ def test_name_matches():
     assert R.name_matches(cert, 'db2.src.example') and R.name_matches(cert, 'DB1') and R.name_matches(cert, '127.0.0.1')
     assert not R.name_matches(cert, 'a.b.src.example') and not R.name_matches(cert, '127.0.0.2')
     assert not R.name_matches(cert, 'src.example')
+
+
+def test_report_entry():
+    good = R.report_entry({'changed': False, 'channel': R.health(mysql_status(), 'pxc')})
+    assert good['status'] == 'green' and good['encrypted'] and good['protocol'] == 'TLS, source verified'
+    assert good['port'] == 'db1.src:3306' and good['findings'] == []
+    bad = R.report_entry({'channel': R.health(mysql_status(Source_SSL_Allowed='No', Source_SSL_Verify_Server_Cert='No'),
+                                              'pxc')})
+    assert bad['status'] == 'red' and bad['protocol'] == 'plain' and 'the channel does not use TLS' in bad['findings']
+    assert R.report_entry({'failed': True, 'msg': 'no client'})['status'] == 'amber'
+    assert R.report_entry(None) is None and R.report_entry({'skipped': True}) is None
+
+
+def test_report_and_metrics_show_the_channel():
+    from ansible_collections.clustersec.mysql.plugins.module_utils.probes import encryption_report as ER
+    from ansible_collections.clustersec.mysql.plugins.module_utils.probes import metrics as M
+    probe = {'channels': [{'channel': 'client-server', 'port': 3306, 'status': 'green', 'findings': []}]}
+    hostvars = {'rep1': {'galera_verify_probe': probe,
+                         'galera_verify_replication': {'channel': R.health(mysql_status(), 'pxc')}},
+                'rep2': {'galera_verify_probe': probe}}
+    nodes = ER.collect_nodes(['rep1', 'rep2'], hostvars)
+    assert [c['channel'] for c in nodes['rep1']] == ['client-server', 'replication']
+    assert [c['channel'] for c in nodes['rep2']] == ['client-server']  # control: no channel asked for
+    text = M.render(nodes, 1765000000)
+    assert 'channel="replication"' in text and 'port="db1.src:3306"' in text
+    line = [x for x in text.splitlines() if 'channel_encrypted' in x and 'replication' in x]
+    assert line and line[0].endswith(' 1'), line
