@@ -28,7 +28,7 @@ options:
   key_path: {description: Its key., type: path, required: true}
   other_cert_path: {description: Another client certificate of the same client CA (must be refused)., type: path}
   other_key_path: {description: Its key., type: path}
-  timeout: {description: Seconds per connection., type: float, default: 5}
+  timeout: {description: Seconds per connection., type: float, default: 5.0}
 '''
 
 EXAMPLES = r'''
