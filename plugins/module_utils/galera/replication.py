@@ -323,12 +323,12 @@ def tls_problems(replica, source_host, ca_file, client_ca_file, cert_file, key_f
             return None
 
     cas = load('load_certs', 'source cluster CA', ca_file) or []
-    client_ca = load('load_cert', "source's client CA", client_ca_file)
+    client_cas = load('load_certs', "source's client CA", client_ca_file) or []  # a bundle during a rotation
     cert = load('load_cert', 'replica client certificate', cert_file)
     key = load('load_key', 'replica client key', key_file)
     now = X.utcnow()
     if cert is not None:
-        if client_ca is not None and not signed_by(cert, client_ca):
+        if client_cas and not any(signed_by(cert, ca) for ca in client_cas):
             problems.append("%s: the client certificate %s is not signed by the source's client CA %s (the source "
                             "would refuse it)" % (replica, cert_file, client_ca_file))
         if X.not_after(cert) <= now:

@@ -403,3 +403,74 @@ def test_05_name_not_in_the_certificate_refused_before_any_change(servers):
     assert rc != 0 and 'does not name 127.0.0.2' in out and 'nothing was written' in out, out[-3000:]
     assert s['replica'].status()['Source_Host'] == before['Source_Host'] == '127.0.0.1'
     rows_equal(s, 300)
+
+
+def next_set(s, tmp_path):
+    """The rotation's next set: new cluster CA, new client CA, a new node certificate, the replica's certificate
+    again (same subject) from the new client CA."""
+    return make_pki(str(tmp_path / 'next'), ['src1', 'localhost'])
+
+
+def bundle(path, *parts):
+    with open(path, 'wb') as out:
+        for part in parts:
+            out.write(open(part, 'rb').read())
+    return path
+
+
+def test_06_rotation_keeps_the_channel_without_error_or_lost_row(servers, tmp_path):
+    """The rotation's three phases as they reach the channel. Source (the galera engine's part, done here by hand):
+    1 trusts both client CAs, 2 serves the new node certificate, 3 trusts the new client CA only - each followed by
+    a restart (see below). Replica (the entry point): 1 trusts both cluster CAs (bundle) and the account drops ISSUER,
+    2 gets its certificate from the new client CA, 3 trusts the new CA only and the account requires the new ISSUER.
+    After each phase: rows written on the source arrive (count and checksum), no IO or SQL error."""
+    s = servers
+    src, rep = s['source'], s['replica']
+    old, new = s['pki'], next_set(s, tmp_path)
+    both_ca = bundle(str(tmp_path / 'ca-bundle.pem'), os.path.join(old, 'ca.pem'), os.path.join(new, 'ca.pem'))
+    count = int(src.value('SELECT COUNT(*) FROM app.t'))
+    phases = [
+        ('bundle', lambda: bundle(src.host('/etc/repl-src/client-ca.pem'), os.path.join(old, 'client-ca.pem'),
+                                  os.path.join(new, 'client-ca.pem')),
+         {'galera_replication_ca_file': both_ca, 'galera_replication_relax_issuer': True}),
+        ('leaf', lambda: [shutil.copyfile(os.path.join(new, 'nodes/src1/server-%s.pem' % k),
+                                          src.host('/etc/repl-src/server-%s.pem' % k)) for k in ('cert', 'key')],
+         {'galera_replication_ca_file': both_ca, 'galera_replication_relax_issuer': True,
+          'galera_replication_source_pki_dir': new}),
+        ('ca', lambda: shutil.copyfile(os.path.join(new, 'client-ca.pem'), src.host('/etc/repl-src/client-ca.pem')),
+         {'galera_replication_source_pki_dir': new}),
+    ]
+    for name, source_step, replica_vars in phases:
+        source_step()
+        # A restart, not ALTER INSTANCE RELOAD TLS: MySQL 9.7.4 refuses the reload (ERROR 3888 "Invalid
+        # certificates", log MY-015010) when the node certificate does not verify against ssl_ca - the client CA
+        # here - where a start only warns.
+        src.stop()
+        src.start()
+        rc, out = s['env'].run(base_vars(s, **replica_vars))
+        assert rc == 0 and changed_of(out)[0] >= 1, (name, out[-3000:])
+        src.sql('INSERT INTO app.t VALUES ' + ','.join("(%d, 'phase %s')" % (i, name)
+                                                         for i in range(5000 + count, 5020 + count)))
+        count += 20
+        rows_equal(s, count)
+        st = rep.status()
+        assert (st['Replica_IO_Running'], st['Replica_SQL_Running'], st['Last_IO_Errno'], st['Last_SQL_Errno']) == \
+            ('Yes', 'Yes', '0', '0'), (name, st)
+        # A new connection after the phase (the IO thread reads the files again) works as well.
+        rep.sql('STOP REPLICA IO_THREAD; START REPLICA IO_THREAD')
+        wait_for(lambda: rep.status().get('Replica_IO_Running') == 'Yes', 60, 'the IO thread after phase %s (%s)'
+                 % (name, rep.status().get('Last_IO_Error')))
+    shown = src.value("SHOW CREATE USER 'repl_dr'@'%'")
+    assert "ISSUER '/CN=source client CA next'" in shown, shown
+    # Control: the old cluster CA alone no longer verifies the source (it serves the new node certificate).
+    shutil.copyfile(os.path.join(old, 'ca.pem'), rep.host('/etc/repl-rep/channel/source-ca.pem'))
+    rep.sql('STOP REPLICA IO_THREAD; START REPLICA IO_THREAD')
+    st = wait_for(lambda: (lambda x: x if x.get('Last_IO_Errno') not in (None, '0') else None)(rep.status()), 60,
+                  'a verification error with the old CA')
+    assert st['Last_IO_Errno'] == '2026', st
+    rc, out = s['env'].run(base_vars(s, galera_replication_source_pki_dir=new))
+    assert rc == 0, out[-3000:]
+    wait_for(lambda: rep.status().get('Replica_IO_Running') == 'Yes' and rep.status().get('Last_IO_Errno') == '0',
+             60, 'the channel after the rotation')
+    rc, out = s['env'].run(base_vars(s, galera_replication_source_pki_dir=new))
+    assert rc == 0 and changed_of(out) == (0, 0), out[-3000:]
