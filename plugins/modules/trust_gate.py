@@ -126,6 +126,13 @@ options:
   at:
     description: When the rollout runs (ISO 8601, UTC when no offset is given); default now.
     type: str
+  transitions:
+    description:
+      - Also check each phase with one party still at the previous phase (a rotation's phases reach the nodes one after
+        the other). false for a rollout that replaces every file at once and restarts, as the pki role's main path
+        (C(pki_replace_node_keys) replaces a CA that way on purpose).
+    type: bool
+    default: true
   refusal_note:
     description: Said after the pairs when the gate refuses (what the caller keeps, e.g. the staged set).
     type: str
@@ -228,6 +235,7 @@ def main():
             shared_ca=dict(type='bool', default=False),
             client_certs=dict(type='bool', default=True),
             at=dict(type='str'),
+            transitions=dict(type='bool', default=True),
             refusal_note=dict(type='str', default=''),
             fail_on_refusal=dict(type='bool', default=True),
         ),
@@ -239,7 +247,7 @@ def main():
     try:
         result = T.gate(p['path'], p['steps'], p['nodes'], p['parties'], remote_dir=p['remote_dir'],
                         shared_ca=p['shared_ca'], client_certs=p['client_certs'], at=parse_time(p['at']),
-                        current_dir=p['current_path'], arbitrators=p['arbitrators'])
+                        current_dir=p['current_path'], arbitrators=p['arbitrators'], transitions=p['transitions'])
     except (X509Error, ValueError) as exc:
         module.fail_json(msg='trust gate: %s; no node was changed' % exc)
     out = dict(changed=False, failures=result['failures'], messages=result['messages'],

@@ -188,6 +188,10 @@ def verify(chain, bundle, at, usages=()):
                 issuer = candidate
                 break
         if issuer is None:
+            if any(a.subject == current.issuer for a in anchors):
+                return ("signed by another key than the CA '%s' in the verifier's bundle (same name, another CA)%s"
+                        % (current.issuer.rfc4514_string(),
+                           '' if current is leaf else " (reached through '%s')" % name_of(current)))
             return "issuer '%s' is not in the verifier's bundle (%s)%s" % (
                 current.issuer.rfc4514_string(), '; '.join(name_of(c) for c in anchors),
                 '' if current is leaf else " (reached through '%s')" % name_of(current))
@@ -205,10 +209,11 @@ def _sha256():
     return hashes.SHA256()
 
 
-def check(parties, phases, times=None, at=None):
+def check(parties, phases, times=None, at=None, transitions=True):
     """parties: {name: {'kind': kind, 'phases': {phase: {role: [certificates]}}}} (a role absent or empty: the party
     has no such file at that phase, its rows are skipped); phases: names in order; times: {phase: datetime} when each
-    runs (default at, default now). Returns {'failures': [...], 'warnings': [...], 'checked': n, 'skipped': n}; each
+    runs (default at, default now); transitions false: no checks one phase apart (a rollout that changes every file
+    of every node at once and restarts, as the pki role's main path). Returns {'failures': [...], 'warnings': [...], 'checked': n, 'skipped': n}; each
     names phase, channel, presenter, verifier, the phases each was at, and the reason. A pair that already fails with
     both at the first phase is a warning at every phase (the rollout did not break it); every other is a failure."""
     at = _utc(at or datetime.datetime.now(datetime.timezone.utc))
@@ -220,7 +225,7 @@ def check(parties, phases, times=None, at=None):
     for index, phase in enumerate(phases):
         when = times.get(phase, at)
         combos = [(phase, phase)]
-        if index:
+        if index and transitions:
             combos += [(phases[index - 1], phase), (phase, phases[index - 1])]
         for channel, presented, verifying, usages, self_too in CHANNELS:
             for p_name in sorted(parties):
@@ -365,7 +370,7 @@ def set_party(name, kind, set_dir, current_dir):
 
 
 def gate(set_dir, steps, nodes, others=(), remote_dir='/etc/mysql/certs', shared_ca=False, client_certs=True, at=None,
-         current_dir=None, arbitrators=()):
+         current_dir=None, arbitrators=(), transitions=True):
     """The module's whole job. nodes: [{name, kind (node or arbitrator), remote_dir, channels, files: {node path:
     PEM}}] (files: what the node holds now, certificates only); others: [{name, kind, cert, next_cert, chain, ca,
     ca_follows_rotation}] (controller paths); arbitrators: names of arbitrators outside the play whose certificates
@@ -402,7 +407,7 @@ def gate(set_dir, steps, nodes, others=(), remote_dir='/etc/mysql/certs', shared
             kind='application', cert=os.path.join(current_dir or set_dir, APPS, name, 'cert.pem'),
             next_cert=os.path.join(set_dir, APPS, name, 'cert.pem') if staged else None), set_dir, steps))
     phases = ['current'] + steps
-    result = check(parties, phases, at=at)
+    result = check(parties, phases, at=at, transitions=transitions)
     result.update(phases=phases, staged=staged, parties=sorted(parties),
                   messages=[describe(f) for f in result['failures']],
                   warning_messages=[describe(f) for f in result['warnings']])
