@@ -2,6 +2,8 @@
 //   ndb_marker write CONNECTSTRING MARKER [ROWS]   create table clustersec/marker if absent, write ROWS rows holding MARKER
 //   ndb_marker count CONNECTSTRING MARKER          scan the table, print "rows=N marker_rows=M"
 //   ndb_marker drop CONNECTSTRING -                drop the table (before ndb_restore -m brings it back)
+// NDB_TLS_SEARCH_PATH (environment): the TLS search path (ndb-api-* key and certificate), with TLS required towards
+// the management server (mgm_tls_level 1); unset, the connection is made without calling configure_tls().
 // Exit 0 on success, 2 on an NDB error (printed), 64 on bad usage.
 #include <NdbApi.hpp>
 #include <cstdio>
@@ -16,6 +18,8 @@ static int ndb_fail(const char *what, const NdbError &e) {
 
 static int run(const std::string &mode, const char *connect, const char *marker, int rows) {
   Ndb_cluster_connection conn(connect);
+  const char *tls_path = std::getenv("NDB_TLS_SEARCH_PATH");
+  if (tls_path != nullptr && tls_path[0] != '\0') conn.configure_tls(tls_path, 1);
   if (conn.connect(12, 5, 1) != 0) {
     std::fprintf(stderr, "ndb_marker: cannot connect to the management server %s\n", connect);
     return 2;
