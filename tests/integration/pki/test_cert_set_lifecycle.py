@@ -155,7 +155,8 @@ def test_galera_entry_points_stage_through_the_pki_role_only():
         stage = [t for t in tasks if (t.get('ansible.builtin.include_role') or {}).get('tasks_from') == 'stage']
         assert len(stage) == 1, name
         assert set(stage[0].get('vars', {})) <= {'pki_stage_new_ca', 'pki_stage_ca_common_name',
-                                                 'pki_stage_client_ca_common_name', 'pki_stage_bundle', 'pki_stage_probe'}
+                                                 'pki_stage_client_ca_common_name', 'pki_stage_bundle', 'pki_stage_probe',
+                                                 'pki_stage_extra_nodes'}
         text = open(os.path.join(ROOT, 'roles', 'galera', 'tasks', name + '.yml')).read()
         for module in ('x509_ca', 'x509_node_certs', 'ansible.builtin.shell', 'ansible.builtin.copy'):
             assert module not in text, (name, module)
