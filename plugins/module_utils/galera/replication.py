@@ -103,8 +103,9 @@ def _literal(key, value, table):
     if key == 'port':
         return '%d' % value
     if key == 'position':
+        # MariaDB's MASTER_USE_GTID takes a keyword (slave_pos, no), not a string; MySQL's a number.
         v = table['position_value'] if value else ('no' if table is _MARIADB else 0)
-        return sql_string(v, key) if isinstance(v, str) else '%d' % v
+        return str(v)
     return sql_string(value, key)
 
 

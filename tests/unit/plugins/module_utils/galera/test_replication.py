@@ -71,7 +71,7 @@ def test_change_statements_per_flavour():
     maria = R.change_sql(WANTED, R.ORDER, 'mariadb')
     assert maria.startswith("CHANGE MASTER TO MASTER_HOST='db1.src', MASTER_PORT=3306, MASTER_USER='repl_dr', "
                             "MASTER_PASSWORD='', MASTER_SSL=1, MASTER_SSL_CA='/etc/mysql/replication/source-ca.pem'")
-    assert maria.endswith("MASTER_SSL_VERIFY_SERVER_CERT=1, MASTER_USE_GTID='slave_pos'")
+    assert maria.endswith('MASTER_SSL_VERIFY_SERVER_CERT=1, MASTER_USE_GTID=slave_pos')  # a keyword, not a string
     mysql = R.change_sql(WANTED, R.ORDER, 'pxc')
     assert mysql.startswith("CHANGE REPLICATION SOURCE TO SOURCE_HOST='db1.src', SOURCE_PORT=3306")
     assert mysql.endswith('SOURCE_SSL_VERIFY_SERVER_CERT=1, SOURCE_AUTO_POSITION=1')
