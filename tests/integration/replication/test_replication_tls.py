@@ -207,11 +207,6 @@ class Env(object):
         return proc.returncode, proc.stdout + proc.stderr
 
 
-def recap(out):
-    import re
-    return dict((k, int(v)) for k, v in re.findall(r'rep1\s+:.*?\b(changed|failed)=(\d+)', out, re.S)) if out else {}
-
-
 def changed_of(out):
     import re
     m = re.search(r'rep1\s+: ok=\d+\s+changed=(\d+)\s+unreachable=\d+\s+failed=(\d+)', out)
