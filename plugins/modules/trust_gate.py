@@ -19,7 +19,7 @@ description:
     validation (signature by a CA of the bundle, validity when the phase runs, CA basicConstraints and keyUsage,
     extendedKeyUsage serverAuth and clientAuth for peers, clientAuth for clients, serverAuth for servers).
   - Each phase is also checked with one party still at the previous phase (the phases reach the nodes one after the
-    other). A pair that already fails before the rollout is returned in RV(warnings) and not refused.
+    other). A pair that already fails before the rollout is returned in RV(warnings_found) and not refused.
   - A node's files at a phase are what the rollout puts at the paths its configuration uses; a CA file the
     configuration names elsewhere (an operator's own) keeps what the node holds now (M(clustersec.mysql.trust_gate_facts)).
   - Key files are never read. Fails, naming each pair, phase and reason, when a pair would fail.

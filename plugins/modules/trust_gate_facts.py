@@ -57,7 +57,7 @@ files:
   type: dict
   sample: {/etc/mysql/certs/ca.pem: "-----BEGIN CERTIFICATE-----..."}
 missing:
-  description: Paths of O(paths) that are no regular file on the node.
+  description: Paths of RV(paths) that are no regular file on the node.
   returned: always
   type: list
   elements: str

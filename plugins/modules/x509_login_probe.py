@@ -45,7 +45,11 @@ RETURN = r'''
 refused_without_cert: {description: A TLS login without a certificate was refused., returned: always, type: bool, sample: true}
 refused_other_cert: {description: A login with the other certificate was refused (null without one)., returned: always, type: bool, sample: true}
 accepted_with_cert: {description: The login with the account's certificate got in., returned: always, type: bool, sample: true}
-without_cert: {description: The server's answer (outcome, code, message)., returned: always, type: dict, sample: {outcome: denied, code: 1045}}
+without_cert:
+  description: The server's answer (outcome, code, message).
+  returned: always
+  type: dict
+  sample: {outcome: denied, code: 1045}
 with_cert: {description: The server's answer., returned: always, type: dict, sample: {outcome: ok}}
 other_cert: {description: The server's answer., returned: when other_cert_path is given, type: dict, sample: {outcome: denied, code: 1045}}
 '''

@@ -13,7 +13,8 @@ version_added: 0.7.0
 description:
   - A certificate set is a directory holding C(ca.pem), C(ca-key.pem), C(client-ca.pem), C(client-ca-key.pem) and
     C(nodes/<host>/{server,client}-{cert,key}.pem), and with O(applications) C(applications/<name>/{cert,key}.pem)
-    and C(applications/manifest.json) (each application certificate's subject and issuer, one-line form). The pki role, the certificate rotation and the recovery from
+    and C(applications/manifest.json) (each application certificate's subject and issuer, one-line form).
+    The pki role, the certificate rotation and the recovery from
     expired certificates make and switch sets only through this module, with the same O(settings), so they issue
     the same subjects, key types, validity and client certificates.
   - O(state=present) creates or adopts the CAs in O(path) and issues or renews (O(settings.renew_before)) every

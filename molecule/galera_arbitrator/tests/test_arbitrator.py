@@ -14,8 +14,6 @@ import threading
 import time
 import uuid
 
-import pytest
-
 sys.path.insert(0, os.path.join(os.path.dirname(__file__), "..", "..", "_shared", "tests"))
 from capture import Capture  # noqa: E402
 from galera import encryption_report, probe_cert, run_playbook  # noqa: E402
@@ -98,7 +96,7 @@ def test_arbitrator_traffic_encrypted_with_control():
     q("arb1", "CREATE DATABASE IF NOT EXISTS arbt; CREATE TABLE IF NOT EXISTS arbt.t "
               "(id INT AUTO_INCREMENT PRIMARY KEY, v VARCHAR(64))")
     with Capture(ports=(4567,)) as cap:
-        for _ in range(20):
+        for dummy in range(20):
             q("arb1", f"INSERT INTO arbt.t (v) VALUES ('{marker}')")
         # Control: the same marker kind sent in plaintext to garbd's port, in the same capture.
         sh("arb1", f"printf '{control}' | timeout 3 nc -q1 {ARB} 4567", check=False)

@@ -5,7 +5,8 @@ issue, stage, promote and discard a set only here, from one settings dict (the p
 rotation or a recovery issues cannot drift from what the role issues.
 
 Layout of a set directory: ca.pem, ca-key.pem, client-ca.pem, client-ca-key.pem, nodes/<host>/{server,client}-
-{cert,key}.pem, applications/<name>/{cert,key}.pem with applications/manifest.json (app_certs). The staged set is <pki_dir>/next (with bundle.pem / client-bundle.pem, old+new CAs, and
+{cert,key}.pem, applications/<name>/{cert,key}.pem with applications/manifest.json (app_certs).
+The staged set is <pki_dir>/next (with bundle.pem / client-bundle.pem, old+new CAs, and
 previous-ca-probe/ when the CAs are new); promoting keeps the current set in <pki_dir>/previous and the previous
 CAs' probe certificates in <pki_dir>/previous/probe (verify_encryption presents them)."""
 from __future__ import (absolute_import, division, print_function)
@@ -132,8 +133,8 @@ def ensure_current(pki_dir, settings, nodes, check_mode=False, applications=None
         return result
     if nodes:
         # No nodes: the application certificates alone (the pki role's entry point applications).
-        result['nodes'], result['changed_nodes'], result['diff'] = _issue_nodes(_node_params(s, pki_dir, nodes),
-                                                                               check_mode)
+        issued = _issue_nodes(_node_params(s, pki_dir, nodes), check_mode)
+        result['nodes'], result['changed_nodes'], result['diff'] = issued
     result['changed'] |= bool(result['changed_nodes'])
     if applications is None:
         # Not asked about them (the pki role's main path, in any play on this pki_dir): left as they are.

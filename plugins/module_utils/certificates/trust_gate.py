@@ -375,7 +375,8 @@ def gate(set_dir, steps, nodes, others=(), remote_dir='/etc/mysql/certs', shared
     PEM}}] (files: what the node holds now, certificates only); others: [{name, kind, cert, next_cert, chain, ca,
     ca_follows_rotation}] (controller paths); arbitrators: names of arbitrators outside the play whose certificates
     the sets hold (set_party); the application certificates of set_dir (of current_dir when nothing is staged) are
-    parties of kind application, presenting current_dir's certificate, then from the leaf phase on set_dir's. A set_dir without ca.pem (--check staged nothing) checks the current
+    parties of kind application, presenting current_dir's certificate, then from the leaf phase on set_dir's.
+    A set_dir without ca.pem (--check staged nothing) checks the current
     phase only. Returns check()'s result with phases and messages."""
     staged = bool(set_dir) and os.path.isfile(os.path.join(set_dir, 'ca.pem'))
     steps = list(steps) if staged else []

@@ -183,8 +183,8 @@ def same_requirement(current, wanted):
 
 
 def exists_sql(user, host):
-    return "SELECT COUNT(*) FROM mysql.user WHERE User=%s AND Host=%s" % (sql_string(user, 'user'),
-                                                                         sql_string(host, 'host'))
+    return "SELECT COUNT(*) FROM mysql.user WHERE User=%s AND Host=%s" % (
+        sql_string(user, 'user'), sql_string(host, 'host'))
 
 
 # MySQL/PXC print the authentication string of SHOW CREATE USER as raw bytes unless told to use hex (8.0.17+); hex

@@ -86,15 +86,15 @@ def section(nodes):
     if accounts:
         lines += ['| account | REQUIRE (SHOW CREATE USER) | wanted |', '|---|---|---|']
         for acc in accounts:
-            lines.append("| '%s'@'%s' | %s | %s |" % (acc.get('user'), acc.get('host'),
-                                                     acc.get('require_before') or 'missing', acc.get('require') or '-'))
+            lines.append("| '%s'@'%s' | %s | %s |" % (
+                acc.get('user'), acc.get('host'), acc.get('require_before') or 'missing', acc.get('require') or '-'))
         lines.append('')
     probes = [(node, ch['login']) for node, ch in rows if ch.get('login')]
     if probes:
         lines += ['| node | refused without certificate | refused with another certificate | accepted with its '
                   'certificate |', '|---|---|---|---|']
         for node, login in probes:
-            lines.append('| %s | %s | %s | %s |' % (node, _verdict(login.get('refused_without_cert')),
-                                                   _verdict(login.get('refused_other_cert')),
-                                                   _verdict(login.get('accepted_with_cert'))))
+            lines.append('| %s | %s | %s | %s |' % (
+                node, _verdict(login.get('refused_without_cert')), _verdict(login.get('refused_other_cert')),
+                _verdict(login.get('accepted_with_cert'))))
     return lines
