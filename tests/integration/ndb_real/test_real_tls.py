@@ -6,6 +6,7 @@ One small cluster (management node 1 and data nodes 2 and 3 in one node group) a
 operator turns TLS on in a running cluster, each check with its control:
 - TLS off: a capture on loopback while ndb_marker writes a marker holds the marker (control of the capture);
 - RequireTls asked at once on the running cluster is refused before anything is written (no TLS directory, no CA);
+- --check of the first step runs to the end and writes nothing, restarts nothing;
 - keys and certificates first (ndb_tde_tls_required false), then RequireTls: each a rolling restart of the role;
 - with TLS required the cluster serves (ndb_marker with a certificate writes and counts rows), every connected link is
   encrypted (ndbinfo.transporters through the status entry point), an NDB API client without a certificate is refused
@@ -16,6 +17,7 @@ operator turns TLS on in a running cluster, each check with its control:
 
 from __future__ import (absolute_import, division, print_function)
 
+import json
 import os
 import re
 import signal
@@ -83,6 +85,14 @@ def captured(cluster, func):
     return result, data
 
 
+def check_run(cluster, extra):
+    cmd = [os.path.join(real.harness.VENV_BIN, 'ansible-playbook'), '-i', cluster.inventory, '--check',
+           os.path.join(real.harness.ROOT, 'playbooks', 'ndb_tde_toggle.yml'), '-e', json.dumps(extra)]
+    proc = subprocess.run(cmd, env=cluster.env(), cwd=cluster.base, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
+                          timeout=900, check=False)
+    return proc.returncode, proc.stdout.decode('utf-8', 'replace')
+
+
 def recap_changes(out):
     return dict((h, int(c)) for h, c in re.findall(r'^(\S+)\s+: ok=\d+\s+changed=(\d+)', out, re.M))
 
@@ -101,6 +111,14 @@ def test_tls_turned_on_in_a_running_cluster(cluster):
     assert rc != 0 and 'have no NDB TLS keys yet' in ' '.join(out.split()), out
     assert not os.path.exists(tls_dir(cluster))
     assert not os.path.exists(os.path.join(cluster.base, 'pki', 'ndb', 'ndb-ca.pem'))
+
+    # --check of the first step runs to the end and writes nothing (no TLS directory, no CA, no restart).
+    pids = sorted(cluster.processes())
+    rc, out = check_run(cluster, {'ndb_tde_tls_enabled': True, 'ndb_tde_tls_required': False})
+    assert rc == 0, out
+    assert not os.path.exists(tls_dir(cluster))
+    assert not os.path.exists(os.path.join(cluster.base, 'pki', 'ndb', 'ndb-ca.pem'))
+    assert sorted(cluster.processes()) == pids
 
     # First keys and certificates (TLS available), then RequireTls: each a rolling restart.
     rc, out = cluster.playbook('ndb_tde_toggle.yml', {'ndb_tde_tls_enabled': True, 'ndb_tde_tls_required': False},
