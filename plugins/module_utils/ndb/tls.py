@@ -179,8 +179,8 @@ def sign_all(ca_cert, ca_key, nodes, bind_types, valid_days, renew_before, rotat
         if reason is None:
             continue
         cert = issue(ca_cert, ca_key, node['public_key'], node['type'], node.get('hostname'), bind_types, valid_days)
-        out.setdefault(node['host'], {})[node['type']] = {'chain': chain_pem(cert, ca_cert).decode('ascii'),
-                                                         'reason': reason}
+        out.setdefault(node['host'], {})[node['type']] = {
+            'chain': chain_pem(cert, ca_cert).decode('ascii'), 'reason': reason}
     return out
 
 
@@ -201,7 +201,7 @@ def parse_links(text):
             continue
         if current is None or not line.strip():
             continue
-        cells = [c for c in line.split('\t')]
+        cells = line.split('\t')
         if cells and cells[-1] == '':
             cells = cells[:-1]
         if header is None:

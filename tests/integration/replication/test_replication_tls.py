@@ -214,6 +214,11 @@ def changed_of(out):
     return int(m.group(1)), int(m.group(2))
 
 
+def io_error(status):
+    """The replica status when its IO thread reports an error, else None (a wait_for predicate)."""
+    return status if status.get('Last_IO_Errno') not in (None, '0') else None
+
+
 def wait_for(predicate, timeout=60, what=''):
     deadline = time.time() + timeout
     last = None
@@ -362,7 +367,7 @@ def test_03_other_subject_is_refused_by_the_source(servers, tmp_path):
                      [{'name': 'repl', 'subject': {'common_name': 'someone-else'}}], key_type='ecdsa')
     rc, out = s['env'].run(base_vars(s, galera_replication_cert_set_dir=other))
     assert rc == 0, out[-3000:]
-    st = wait_for(lambda: (lambda x: x if x.get('Last_IO_Errno') not in (None, '0') else None)(rep.status()), 60,
+    st = wait_for(lambda: io_error(rep.status()), 60,
                   'an IO error')
     assert st['Last_IO_Errno'] in ('1045', '2061', '13120') and 'repl_dr' in st['Last_IO_Error'], st
     # Control: the right certificate again, the files changed, the IO thread restarted and connected.
@@ -381,7 +386,7 @@ def test_04_untrusted_ca_fails_verification(servers, tmp_path):
     # Past the pre-flight (the file put in place by hand): the replica's TLS client refuses the source.
     shutil.copyfile(os.path.join(foreign, 'ca.pem'), rep.host('/etc/repl-rep/channel/source-ca.pem'))
     rep.sql('STOP REPLICA IO_THREAD; START REPLICA IO_THREAD')
-    st = wait_for(lambda: (lambda x: x if x.get('Last_IO_Errno') not in (None, '0') else None)(rep.status()), 60,
+    st = wait_for(lambda: io_error(rep.status()), 60,
                   'a verification error')
     assert st['Last_IO_Errno'] == '2026' and 'certificate verify failed' in st['Last_IO_Error'], st
     # Control: the run puts the right CA back and the channel connects.
@@ -444,8 +449,8 @@ def test_06_rotation_keeps_the_channel_without_error_or_lost_row(servers, tmp_pa
         src.start()
         rc, out = s['env'].run(base_vars(s, **replica_vars))
         assert rc == 0 and changed_of(out)[0] >= 1, (name, out[-3000:])
-        src.sql('INSERT INTO app.t VALUES ' + ','.join("(%d, 'phase %s')" % (i, name)
-                                                         for i in range(5000 + count, 5020 + count)))
+        rows = ','.join("(%d, 'phase %s')" % (i, name) for i in range(5000 + count, 5020 + count))
+        src.sql('INSERT INTO app.t VALUES ' + rows)
         count += 20
         rows_equal(s, count)
         st = rep.status()
@@ -460,7 +465,7 @@ def test_06_rotation_keeps_the_channel_without_error_or_lost_row(servers, tmp_pa
     # Control: the old cluster CA alone no longer verifies the source (it serves the new node certificate).
     shutil.copyfile(os.path.join(old, 'ca.pem'), rep.host('/etc/repl-rep/channel/source-ca.pem'))
     rep.sql('STOP REPLICA IO_THREAD; START REPLICA IO_THREAD')
-    st = wait_for(lambda: (lambda x: x if x.get('Last_IO_Errno') not in (None, '0') else None)(rep.status()), 60,
+    st = wait_for(lambda: io_error(rep.status()), 60,
                   'a verification error with the old CA')
     assert st['Last_IO_Errno'] == '2026', st
     rc, out = s['env'].run(base_vars(s, galera_replication_source_pki_dir=new))
