@@ -15,6 +15,7 @@ Plain functions; the module runs the statements through the node's client (socke
 from __future__ import (absolute_import, division, print_function)
 __metaclass__ = type
 
+import os
 import re
 
 from ansible_collections.clustersec.mysql.plugins.module_utils.galera.x509_accounts import (
@@ -372,3 +373,138 @@ def report_entry(result):
                 encrypted=bool(state.get('ssl')), verified_name=bool(state.get('verify')),
                 io_running=bool(state.get('io_running')), sql_running=bool(state.get('sql_running')),
                 seconds_behind=state.get('seconds_behind'), findings=findings)
+
+
+# A source cluster's rotation reaches its replicas (roles/galera/tasks/rotate_replicas.yml, the trust gate). A replica
+# is a host of the galera_replica group whose source nodes include a node of the rotation; its settings are its
+# inventory values (hostvars hold no role defaults: DEFAULTS are roles/galera/defaults/main.yml's, a unit test keeps
+# them equal).
+DEFAULTS = {
+    'galera_replication_source_host': '', 'galera_replication_source_port': 3306, 'galera_replication_source_nodes': [],
+    'galera_replication_cert': '', 'galera_replication_ca_file': '', 'galera_replication_user': '',
+    'galera_replication_account_host': '%', 'galera_replication_require': ['subject', 'issuer'],
+    'galera_replication_dir': '/etc/mysql/replication', 'galera_replication_server_dir': '',
+    'galera_replication_owner': 'mysql', 'galera_replication_group': 'mysql', 'galera_replication_allow_insecure': [],
+}
+# Defaults the role templates from the engine: the replica's client and flavour from the replica's galera_engine (when
+# the run published it), the source's from the source node's (the rotation runs there).
+ENGINE_DEFAULTS = {'galera_replication_client': 'client', 'galera_replication_flavor': 'flavor'}
+SOURCE_ENGINE_DEFAULTS = {'galera_replication_source_client': 'client', 'galera_replication_source_flavor': 'flavor'}
+ROTATION_STEPS = ('bundle', 'leaf', 'ca')
+
+
+def replica_settings(values, source_engine=None):
+    """One replica's galera_replication_* settings: its inventory values (values: its hostvars, a dict) over DEFAULTS;
+    the clients and flavours from the engines when the inventory names none."""
+    out = dict(DEFAULTS)
+    out.update((k, values[k]) for k in DEFAULTS if values.get(k) not in (None,))
+    engine = values.get('galera_engine') or {}
+    for key, field in ENGINE_DEFAULTS.items():
+        out[key] = values.get(key) or engine.get(field) or 'mariadb'
+    for key, field in SOURCE_ENGINE_DEFAULTS.items():
+        out[key] = values.get(key) or (source_engine or {}).get(field) or 'mariadb'
+    out['galera_replication_replica_host'] = values.get('galera_replication_replica_host') or ''
+    return out
+
+
+def replicas_of(source_hosts, replicas, source_engine=None):
+    """The replicas of a source: replicas is [(host, hostvars of host)] of the galera_replica group in inventory order;
+    a host counts when one of its source nodes (galera_replication_source_nodes, else galera_replication_source_host)
+    is in source_hosts and it runs the channel - the host its galera_replication_replica_host names, else the first
+    host in order with the same source (one node of a Galera replica runs the channel). Returns [dict(host,
+    source_node (the first source node of source_hosts), settings)]; a replica without a certificate name or a user
+    raises, naming it."""
+    sources = [str(h) for h in source_hosts or []]
+    out, taken = [], set()
+    for host, values in replicas or []:
+        host = str(host)
+        s = replica_settings(values, source_engine)
+        nodes = [str(n) for n in s['galera_replication_source_nodes'] or
+                 ([s['galera_replication_source_host']] if s['galera_replication_source_host'] else [])]
+        in_play = [n for n in nodes if n in sources]
+        if not in_play:
+            continue
+        named = s['galera_replication_replica_host']
+        key = (tuple(nodes), s['galera_replication_source_host'])
+        if named and named != host:
+            continue
+        if not named:
+            if key in taken:
+                continue
+            taken.add(key)
+        missing = [k for k in ('galera_replication_cert', 'galera_replication_user', 'galera_replication_source_host')
+                   if not s[k]]
+        if missing:
+            raise ReplicationError('replica %s of %s: %s not set in the inventory' % (host, in_play[0], ', '.join(missing)))
+        out.append(dict(host=host, source_node=in_play[0], settings=s))
+    return out
+
+
+def _app(set_dir, cert):
+    return os.path.join(set_dir, 'applications', cert)
+
+
+def gate_parties(replicas, pki_dir, set_dir, listed=()):
+    """Trust gate parties (module_utils/certificates/trust_gate.py, kind replica) of replicas_of()'s result: each
+    presents its client certificate of the source's set (the staged set's from the leaf phase on) to the source nodes
+    on 3306 and verifies their server certificate with its CA file - the source set's, following the rotation, or its
+    own galera_replication_ca_file, which no rotation replaces. A name already listed (pki_trust_gate_parties) is left
+    to the operator's entry."""
+    out = []
+    for r in replicas:
+        if r['host'] in listed:
+            continue
+        s = r['settings']
+        own = s['galera_replication_ca_file']
+        if own and not os.path.isfile(own):
+            # A file the gate cannot read would leave the replica's side unchecked.
+            raise ReplicationError('replica %s: galera_replication_ca_file %s is not a file on the controller' % (r['host'], own))
+        out.append(dict(name=r['host'], kind='replica', cert=os.path.join(_app(pki_dir, s['galera_replication_cert']), 'cert.pem'),
+                        next_cert=os.path.join(_app(set_dir, s['galera_replication_cert']), 'cert.pem'),
+                        ca=own or os.path.join(pki_dir, 'ca.pem'), ca_follows_rotation=not own))
+    return out
+
+
+def rotation_plan(replica, step, new_ca, pki_dir, check_mode=False):
+    """What one rotation phase does on a replica (replicas_of() entry), after the source nodes finished it:
+      bundle  the CA file becomes the staged old+new bundle; the account leaves ISSUER out
+      leaf    the client certificate and key of the staged set (issued by the new client CA); CA file unchanged
+      ca      the CA file becomes the new CA alone; the account requires the new client CA's ISSUER again
+    (without a CA rotation, leaf only: the renewed certificate, the CA and the ISSUER stay). A replica's own
+    galera_replication_ca_file stays (the trust gate checks it holds what the phase needs). The files are controller
+    paths (src), or in check mode, where nothing was staged, a placeholder text no real file equals (content).
+    Returns dict(host, source_node, directory, files, channel, account)."""
+    if step not in ROTATION_STEPS or (step != 'leaf' and not new_ca):
+        raise ReplicationError('rotation step %r%s' % (step, '' if new_ca else ' without a CA rotation'))
+    s = replica['settings']
+    nxt = os.path.join(pki_dir, 'next')
+    own = s['galera_replication_ca_file']
+    ca = own or os.path.join(nxt, 'ca.pem' if step == 'ca' or not new_ca else 'bundle.pem')
+    cert_dir = _app(pki_dir if step == 'bundle' else nxt, s['galera_replication_cert'])
+    where = s['galera_replication_dir']
+    files = []
+    for src, dest, mode, owner, secret in ((ca, 'source-ca.pem', '0644', 'root', False),
+                                           (os.path.join(cert_dir, 'cert.pem'), 'client-cert.pem', '0644', 'root', False),
+                                           (os.path.join(cert_dir, 'key.pem'), 'client-key.pem', '0600',
+                                            s['galera_replication_owner'], True)):
+        entry = dict(dest='%s/%s' % (where.rstrip('/'), dest), mode=mode, owner=owner, secret=secret)
+        if check_mode and not os.path.exists(src):
+            entry['content'] = '--check: not staged %s\n' % src
+        else:
+            entry['src'] = src
+        files.append(entry)
+    server_dir = (s['galera_replication_server_dir'] or where).rstrip('/')
+    manifest = os.path.join(nxt, 'applications', 'manifest.json')
+    if check_mode and not os.path.exists(manifest):
+        manifest = os.path.join(pki_dir, 'applications', 'manifest.json')
+    channel = dict(client=s['galera_replication_client'], flavor=s['galera_replication_flavor'],
+                   source_host=s['galera_replication_source_host'], source_port=s['galera_replication_source_port'],
+                   user=s['galera_replication_user'], ssl_ca=server_dir + '/source-ca.pem',
+                   ssl_cert=server_dir + '/client-cert.pem', ssl_key=server_dir + '/client-key.pem',
+                   allow_plaintext='replication_plaintext' in (s['galera_replication_allow_insecure'] or []))
+    account = dict(client=s['galera_replication_source_client'], flavor=s['galera_replication_source_flavor'],
+                   user=s['galera_replication_user'], host=s['galera_replication_account_host'],
+                   cert=s['galera_replication_cert'], require=list(s['galera_replication_require']),
+                   manifest=manifest, relax_issuer=bool(new_ca) and step != 'ca')
+    return dict(host=replica['host'], source_node=replica['source_node'], files=files, channel=channel, account=account,
+                directory=dict(path=where, mode='0750', owner='root', group=s['galera_replication_group']))

@@ -185,18 +185,18 @@ class Env(object):
         self.tmp = str(tmp)
         os.makedirs(os.path.join(self.tmp, 'ansible-tmp'), exist_ok=True)
 
-    def run(self, extra=None, check=False, pki=None, play_vars=None):
+    def run(self, extra=None, check=False, pki=None, play_vars=None, plays=None):
         inv = os.path.join(self.tmp, 'inventory.yml')
         common = {'ansible_connection': 'local', 'ansible_python_interpreter': sys.executable}
         hosts = {'src1': dict(common, pki_dir=pki or os.path.join(self.tmp, 'pki')), 'rep1': dict(common)}
         with open(inv, 'w') as handle:
             yaml.safe_dump({'all': {'children': {'source': {'hosts': {'src1': hosts['src1']}},
-                                                 'replica': {'hosts': {'rep1': hosts['rep1']}}}}}, handle)
+                                                 'galera_replica': {'hosts': {'rep1': hosts['rep1']}}}}}, handle)
         play = os.path.join(self.tmp, 'play.yml')
         with open(play, 'w') as handle:
-            yaml.safe_dump([{'name': 'replica', 'hosts': 'replica', 'gather_facts': False, 'vars': play_vars or {},
-                             'tasks': [{'name': 'Replication', 'ansible.builtin.include_role': {
-                                 'name': 'clustersec.mysql.galera', 'tasks_from': 'replication'}}]}], handle)
+            yaml.safe_dump(plays or [{'name': 'replica', 'hosts': 'galera_replica', 'gather_facts': False,
+                                      'vars': play_vars or {}, 'tasks': [{'name': 'Replication', 'ansible.builtin.include_role': {
+                                          'name': 'clustersec.mysql.galera', 'tasks_from': 'replication'}}]}], handle)
         cmd = [os.path.join(VENV_BIN, 'ansible-playbook'), '-i', inv, play] + (['--check'] if check else [])
         if extra:
             cmd += ['-e', json.dumps(extra)]
@@ -207,9 +207,9 @@ class Env(object):
         return proc.returncode, proc.stdout + proc.stderr
 
 
-def changed_of(out):
+def changed_of(out, host='rep1'):
     import re
-    m = re.search(r'rep1\s+: ok=\d+\s+changed=(\d+)\s+unreachable=\d+\s+failed=(\d+)', out)
+    m = re.search(host + r'\s+: ok=\d+\s+changed=(\d+)\s+unreachable=\d+\s+failed=(\d+)', out)
     assert m, out[-3000:]
     return int(m.group(1)), int(m.group(2))
 
@@ -405,10 +405,13 @@ def test_05_name_not_in_the_certificate_refused_before_any_change(servers):
     rows_equal(s, 300)
 
 
-def next_set(s, tmp_path):
-    """The rotation's next set: new cluster CA, new client CA, a new node certificate, the replica's certificate
-    again (same subject) from the new client CA."""
-    return make_pki(str(tmp_path / 'next'), ['src1', 'localhost'])
+def next_set(s):
+    """The rotation's next set, staged where the rotation stages it (the source's pki_dir/next): new cluster CA, new
+    client CA, a new node certificate, the replica's certificate again (same subject) from the new client CA, and the
+    old+new cluster CA bundle (bundle.pem)."""
+    nxt = make_pki(os.path.join(s['pki'], 'next'), ['src1', 'localhost'])
+    bundle(os.path.join(nxt, 'bundle.pem'), os.path.join(s['pki'], 'ca.pem'), os.path.join(nxt, 'ca.pem'))
+    return nxt
 
 
 def bundle(path, *parts):
@@ -418,59 +421,126 @@ def bundle(path, *parts):
     return path
 
 
-def test_06_rotation_keeps_the_channel_without_error_or_lost_row(servers, tmp_path):
-    """The rotation's three phases as they reach the channel. Source (the galera engine's part, done here by hand):
-    1 trusts both client CAs, 2 serves the new node certificate, 3 trusts the new client CA only - each followed by
-    a restart (see below). Replica (the entry point): 1 trusts both cluster CAs (bundle) and the account drops ISSUER,
-    2 gets its certificate from the new client CA, 3 trusts the new CA only and the account requires the new ISSUER.
-    After each phase: rows written on the source arrive (count and checksum), no IO or SQL error."""
+def rotation_play(phase, step):
+    """A play on the source as rotate_certificates runs each phase, reduced to the replicas' part: rotate_phase.yml's
+    own include of rotate_replicas.yml (its vars and when, read from the file), which a single mysqld that is no
+    Galera node cannot run whole (reload_tls waits for Synced)."""
+    tasks = yaml.safe_load(open(os.path.join(ROOT, 'roles', 'galera', 'tasks', 'rotate_phase.yml')))
+    include = [t for t in tasks if t.get('ansible.builtin.include_tasks') == 'rotate_replicas.yml']
+    assert len(include) == 1, 'rotate_phase.yml no longer includes rotate_replicas.yml once'
+    task = dict((k, v) for k, v in include[0].items() if k != 'ansible.builtin.include_tasks')
+    task['ansible.builtin.include_role'] = {'name': 'clustersec.mysql.galera', 'tasks_from': 'rotate_replicas'}
+    task['vars'] = dict(task['vars'], __galera_rotate_phase=phase, __galera_rotate_step=step)
+    return [{'name': 'source rotation, phase %d' % phase, 'hosts': 'source', 'gather_facts': False,
+             'vars': {'galera_rotate_ca': True}, 'tasks': [task]}]
+
+
+def test_06_rotation_keeps_the_channel_without_error_or_lost_row(servers):
+    """The source's CA rotation reaches its replica through the rotation's own task file, after each phase:
+    bundle - the replica's CA file becomes the old+new bundle and the account drops ISSUER; leaf - its client
+    certificate from the new client CA; ca - the new CA alone and the account requires the new ISSUER; each time the
+    IO thread restarted on the new files. The source's part of each phase (what the galera engine does on the nodes:
+    1 trusts both client CAs, 2 serves the new node certificate, 3 trusts the new client CA only) is done here by hand,
+    followed by a restart (see below). After each phase: rows written on the source arrive (count and checksum), no
+    IO or SQL error, a new connection works, and the phase run again changes nothing. --check of the first phase
+    changes nothing."""
     s = servers
     src, rep = s['source'], s['replica']
-    old, new = s['pki'], next_set(s, tmp_path)
-    both_ca = bundle(str(tmp_path / 'ca-bundle.pem'), os.path.join(old, 'ca.pem'), os.path.join(new, 'ca.pem'))
+    old, new = s['pki'], next_set(s)
     count = int(src.value('SELECT COUNT(*) FROM app.t'))
+    channel = rep.host('/etc/repl-rep/channel')
     phases = [
-        ('bundle', lambda: bundle(src.host('/etc/repl-src/client-ca.pem'), os.path.join(old, 'client-ca.pem'),
-                                  os.path.join(new, 'client-ca.pem')),
-         {'galera_replication_ca_file': both_ca, 'galera_replication_relax_issuer': True}),
-        ('leaf', lambda: [shutil.copyfile(os.path.join(new, 'nodes/src1/server-%s.pem' % k),
-                                          src.host('/etc/repl-src/server-%s.pem' % k)) for k in ('cert', 'key')],
-         {'galera_replication_ca_file': both_ca, 'galera_replication_relax_issuer': True,
-          'galera_replication_source_pki_dir': new}),
-        ('ca', lambda: shutil.copyfile(os.path.join(new, 'client-ca.pem'), src.host('/etc/repl-src/client-ca.pem')),
-         {'galera_replication_source_pki_dir': new}),
+        (1, 'bundle', lambda: bundle(src.host('/etc/repl-src/client-ca.pem'), os.path.join(old, 'client-ca.pem'),
+                                     os.path.join(new, 'client-ca.pem')),
+         os.path.join(new, 'bundle.pem'), os.path.join(old, 'applications', 'repl', 'cert.pem')),
+        (2, 'leaf', lambda: [shutil.copyfile(os.path.join(new, 'nodes/src1/server-%s.pem' % k),
+                                             src.host('/etc/repl-src/server-%s.pem' % k)) for k in ('cert', 'key')],
+         os.path.join(new, 'bundle.pem'), os.path.join(new, 'applications', 'repl', 'cert.pem')),
+        (3, 'ca', lambda: shutil.copyfile(os.path.join(new, 'client-ca.pem'), src.host('/etc/repl-src/client-ca.pem')),
+         os.path.join(new, 'ca.pem'), os.path.join(new, 'applications', 'repl', 'cert.pem')),
     ]
-    for name, source_step, replica_vars in phases:
-        source_step()
-        # A restart, not ALTER INSTANCE RELOAD TLS: MySQL 9.7.4 refuses the reload (ERROR 3888 "Invalid
-        # certificates", log MY-015010) when the node certificate does not verify against ssl_ca - the client CA
-        # here - where a start only warns.
-        src.stop()
-        src.start()
-        rc, out = s['env'].run(base_vars(s, **replica_vars))
-        assert rc == 0 and changed_of(out)[0] >= 1, (name, out[-3000:])
-        rows = ','.join("(%d, 'phase %s')" % (i, name) for i in range(5000 + count, 5020 + count))
-        src.sql('INSERT INTO app.t VALUES ' + rows)
-        count += 20
-        rows_equal(s, count)
-        st = rep.status()
-        assert (st['Replica_IO_Running'], st['Replica_SQL_Running'], st['Last_IO_Errno'], st['Last_SQL_Errno']) == \
-            ('Yes', 'Yes', '0', '0'), (name, st)
-        # A new connection after the phase (the IO thread reads the files again) works as well.
+    try:
+        for phase, name, source_step, want_ca, want_cert in phases:
+            source_step()
+            # A restart, not ALTER INSTANCE RELOAD TLS: MySQL 9.7.4 refuses the reload (ERROR 3888 "Invalid
+            # certificates", log MY-015010) when the node certificate does not verify against ssl_ca - the client CA
+            # here - where a start only warns.
+            src.stop()
+            src.start()
+            if phase == 1:
+                before = (open(os.path.join(channel, 'source-ca.pem'), 'rb').read(),
+                          src.value("SHOW CREATE USER 'repl_dr'@'%'"))
+                rc, out = s['env'].run(base_vars(s), check=True, plays=rotation_play(phase, name))
+                assert rc == 0, out[-4000:]
+                assert (open(os.path.join(channel, 'source-ca.pem'), 'rb').read(),
+                        src.value("SHOW CREATE USER 'repl_dr'@'%'")) == before, '--check changed the replica or account'
+            rc, out = s['env'].run(base_vars(s), plays=rotation_play(phase, name))
+            assert rc == 0 and changed_of(out, 'src1')[0] >= 2, (name, out[-4000:])
+            assert open(os.path.join(channel, 'source-ca.pem'), 'rb').read() == open(want_ca, 'rb').read(), name
+            assert open(os.path.join(channel, 'client-cert.pem'), 'rb').read() == open(want_cert, 'rb').read(), name
+            shown = src.value("SHOW CREATE USER 'repl_dr'@'%'")
+            assert ('ISSUER' in shown) == (name == 'ca'), (name, shown)
+            rows = ','.join("(%d, 'phase %s')" % (i, name) for i in range(5000 + count, 5020 + count))
+            src.sql('INSERT INTO app.t VALUES ' + rows)
+            count += 20
+            rows_equal(s, count)
+            st = rep.status()
+            assert (st['Replica_IO_Running'], st['Replica_SQL_Running'], st['Last_IO_Errno'], st['Last_SQL_Errno']) == \
+                ('Yes', 'Yes', '0', '0'), (name, st)
+            # A new connection after the phase (the IO thread reads the files again) works as well.
+            rep.sql('STOP REPLICA IO_THREAD; START REPLICA IO_THREAD')
+            wait_for(lambda: rep.status().get('Replica_IO_Running') == 'Yes', 60, 'the IO thread after phase %s (%s)'
+                     % (name, rep.status().get('Last_IO_Error')))
+            # The phase run again (a resumed rotation) changes nothing.
+            rc, out = s['env'].run(base_vars(s), plays=rotation_play(phase, name))
+            assert rc == 0 and changed_of(out, 'src1') == (0, 0), (name, out[-3000:])
+        shown = src.value("SHOW CREATE USER 'repl_dr'@'%'")
+        assert "ISSUER '/CN=source client CA next'" in shown, shown
+        # Control: the old cluster CA alone no longer verifies the source (it serves the new node certificate).
+        shutil.copyfile(os.path.join(old, 'ca.pem'), os.path.join(channel, 'source-ca.pem'))
         rep.sql('STOP REPLICA IO_THREAD; START REPLICA IO_THREAD')
-        wait_for(lambda: rep.status().get('Replica_IO_Running') == 'Yes', 60, 'the IO thread after phase %s (%s)'
-                 % (name, rep.status().get('Last_IO_Error')))
-    shown = src.value("SHOW CREATE USER 'repl_dr'@'%'")
-    assert "ISSUER '/CN=source client CA next'" in shown, shown
-    # Control: the old cluster CA alone no longer verifies the source (it serves the new node certificate).
-    shutil.copyfile(os.path.join(old, 'ca.pem'), rep.host('/etc/repl-rep/channel/source-ca.pem'))
-    rep.sql('STOP REPLICA IO_THREAD; START REPLICA IO_THREAD')
-    st = wait_for(lambda: io_error(rep.status()), 60,
-                  'a verification error with the old CA')
-    assert st['Last_IO_Errno'] == '2026', st
-    rc, out = s['env'].run(base_vars(s, galera_replication_source_pki_dir=new))
-    assert rc == 0, out[-3000:]
-    wait_for(lambda: rep.status().get('Replica_IO_Running') == 'Yes' and rep.status().get('Last_IO_Errno') == '0',
-             60, 'the channel after the rotation')
-    rc, out = s['env'].run(base_vars(s, galera_replication_source_pki_dir=new))
-    assert rc == 0 and changed_of(out) == (0, 0), out[-3000:]
+        st = wait_for(lambda: io_error(rep.status()), 60,
+                      'a verification error with the old CA')
+        assert st['Last_IO_Errno'] == '2026', st
+        # The promotion (pki role, promote): the new set becomes the source's pki_dir. The entry point then puts the
+        # new CA back and a second run changes nothing.
+        promote(s)
+        rc, out = s['env'].run(base_vars(s))
+        assert rc == 0, out[-3000:]
+        wait_for(lambda: rep.status().get('Replica_IO_Running') == 'Yes' and rep.status().get('Last_IO_Errno') == '0',
+                 60, 'the channel after the rotation')
+        rc, out = s['env'].run(base_vars(s))
+        assert rc == 0 and changed_of(out) == (0, 0), out[-3000:]
+    finally:
+        shutil.rmtree(os.path.join(s['pki'], 'next'), ignore_errors=True)
+
+
+def promote(s):
+    """pki_dir/next becomes pki_dir, the set it replaces pki_dir.previous (what the pki role's promote does)."""
+    pki = s['pki']
+    os.rename(os.path.join(pki, 'next'), pki + '.next')
+    os.rename(pki, pki + '.previous')
+    os.rename(pki + '.next', pki)
+
+
+def test_07_site_play_brings_the_channel_up_and_converges(servers):
+    """site.yml's replica play itself (its pre_tasks: the checks of every play, the converged step) on the channel the
+    rotation and promotion left: converged, the entry point skipped, changed=0; NEGATIVE: with the channel's CA file
+    altered on the replica it is not converged and the entry point puts the file back; then converged again."""
+    s = servers
+    play = [p for p in yaml.safe_load(open(os.path.join(ROOT, 'playbooks', 'site.yml')))
+            if 'galera_replica' in str(p.get('hosts'))]
+    assert len(play) == 1, 'site.yml has no play for galera_replica'
+    play = dict(play[0], hosts='galera_replica')
+    rc, out = s['env'].run(base_vars(s), plays=[play])
+    assert rc == 0 and changed_of(out) == (0, 0) and 'the roles are skipped' in out, out[-4000:]
+    # Negative: the CA file on the replica differs - the play is not converged and puts it back.
+    path = s['replica'].host('/etc/repl-rep/channel/source-ca.pem')
+    good = open(path, 'rb').read()
+    with open(path, 'ab') as handle:
+        handle.write(b'\n')
+    rc, out = s['env'].run(base_vars(s), plays=[play])
+    assert rc == 0 and changed_of(out)[0] >= 1 and 'the roles are skipped' not in out, out[-4000:]
+    assert open(path, 'rb').read() == good
+    rc, out = s['env'].run(base_vars(s), plays=[play])
+    assert rc == 0 and changed_of(out) == (0, 0) and 'the roles are skipped' in out, out[-4000:]

@@ -291,3 +291,102 @@ def test_report_and_metrics_show_the_channel():
     assert 'channel="replication"' in text and 'port="db1.src:3306"' in text
     line = [x for x in text.splitlines() if 'channel_encrypted' in x and 'replication' in x]
     assert line and line[0].endswith(' 1'), line
+
+
+# ------------------------------------------------ a source's rotation and its replicas (rotate_replicas.yml, gate)
+def replica_vars(**over):
+    out = {'galera_replication_source_host': 'db1.src', 'galera_replication_source_nodes': ['db1', 'db2'],
+           'galera_replication_cert': 'repl', 'galera_replication_user': 'repl_dr'}
+    out.update(over)
+    return out
+
+
+def test_defaults_are_the_roles():
+    """DEFAULTS stand for the role defaults hostvars do not hold: they must stay equal."""
+    import yaml
+    root = os.path.join(os.path.dirname(__file__), '..', '..', '..', '..', '..')
+    defaults = yaml.safe_load(open(os.path.join(root, 'roles', 'galera', 'defaults', 'main.yml')))
+    assert dict((k, defaults[k]) for k in R.DEFAULTS) == R.DEFAULTS
+    # Control: the templated ones are the engine's, which DEFAULTS leaves out.
+    assert '{{' in defaults['galera_replication_client'] and 'galera_replication_client' not in R.DEFAULTS
+
+
+def test_settings_fill_defaults_and_engines():
+    s = R.replica_settings(replica_vars(galera_engine={'client': 'mysql -S /x', 'flavor': 'pxc'}), {'client': 'mariadb',
+                                                                                                   'flavor': 'mariadb'})
+    assert s['galera_replication_dir'] == '/etc/mysql/replication' and s['galera_replication_source_port'] == 3306
+    assert (s['galera_replication_client'], s['galera_replication_flavor']) == ('mysql -S /x', 'pxc')
+    assert (s['galera_replication_source_client'], s['galera_replication_source_flavor']) == ('mariadb', 'mariadb')
+    s = R.replica_settings(replica_vars(galera_replication_flavor='mysql', galera_replication_dir='/srv/r'))
+    assert (s['galera_replication_flavor'], s['galera_replication_dir'], s['galera_replication_client']) == \
+        ('mysql', '/srv/r', 'mariadb')
+
+
+def test_replicas_of_a_source():
+    replicas = [('r1', replica_vars()), ('r2', replica_vars()),  # one Galera replica: the first runs the channel
+                ('x1', replica_vars(galera_replication_source_nodes=['other1'])),  # another source's replica
+                ('s1', replica_vars(galera_replication_source_nodes=[], galera_replication_source_host='db2')),
+                ('t1', replica_vars(galera_replication_replica_host='t2')), ('t2', replica_vars(galera_replication_replica_host='t2'))]
+    got = R.replicas_of(['db1', 'db2', 'db3'], replicas)
+    assert [(r['host'], r['source_node']) for r in got] == [('r1', 'db1'), ('s1', 'db2'), ('t2', 'db1')]
+    # Control: no source node in the play, no replica.
+    assert R.replicas_of(['other9'], replicas) == []
+    assert R.replicas_of(['db1'], []) == []
+    with pytest.raises(R.ReplicationError, match='replica r1 of db1: galera_replication_cert not set'):
+        R.replicas_of(['db1'], [('r1', replica_vars(galera_replication_cert=''))])
+
+
+def test_gate_parties_follow_the_rotation_or_pin_the_own_ca_file(tmp_path):
+    own = str(tmp_path / 'own.pem')
+    replicas = R.replicas_of(['db1'], [('r1', replica_vars()), ('r9', replica_vars(galera_replication_replica_host='r9',
+                                                                                  galera_replication_ca_file=own))])
+    with pytest.raises(R.ReplicationError, match='replica r9: galera_replication_ca_file .* is not a file'):
+        R.gate_parties(replicas, '/pki', '/pki/next')
+    open(own, 'w').close()
+    parties = R.gate_parties(replicas, '/pki', '/pki/next')
+    assert parties[0] == dict(name='r1', kind='replica', cert='/pki/applications/repl/cert.pem',
+                              next_cert='/pki/next/applications/repl/cert.pem', ca='/pki/ca.pem', ca_follows_rotation=True)
+    assert (parties[1]['ca'], parties[1]['ca_follows_rotation']) == (own, False)
+    # An operator's own entry of the same name wins.
+    assert [p['name'] for p in R.gate_parties(replicas, '/pki', '/pki/next', ['r1'])] == ['r9']
+
+
+def _srcs(plan):
+    return [f.get('src') or f.get('content') for f in plan['files']]
+
+
+def test_rotation_plan_per_phase():
+    r = R.replicas_of(['db1'], [('r1', replica_vars(galera_replication_server_dir='/chroot/r'))])[0]
+    bundle = R.rotation_plan(r, 'bundle', True, '/pki')
+    assert _srcs(bundle) == ['/pki/next/bundle.pem', '/pki/applications/repl/cert.pem', '/pki/applications/repl/key.pem']
+    assert bundle['account']['relax_issuer'] is True and bundle['account']['manifest'] == '/pki/next/applications/manifest.json'
+    assert [f['mode'] for f in bundle['files']] == ['0644', '0644', '0600'] and bundle['files'][2]['secret']
+    assert bundle['files'][2]['owner'] == 'mysql' and bundle['files'][0]['dest'] == '/etc/mysql/replication/source-ca.pem'
+    assert bundle['channel']['ssl_ca'] == '/chroot/r/source-ca.pem' and bundle['source_node'] == 'db1'
+    leaf = R.rotation_plan(r, 'leaf', True, '/pki')
+    assert _srcs(leaf) == ['/pki/next/bundle.pem', '/pki/next/applications/repl/cert.pem',
+                           '/pki/next/applications/repl/key.pem'] and leaf['account']['relax_issuer'] is True
+    ca = R.rotation_plan(r, 'ca', True, '/pki')
+    assert _srcs(ca)[0] == '/pki/next/ca.pem' and ca['account']['relax_issuer'] is False
+    # A renewal without a new CA: leaf only, the set's CA (the same), the ISSUER kept.
+    renew = R.rotation_plan(r, 'leaf', False, '/pki')
+    assert _srcs(renew)[0] == '/pki/next/ca.pem' and renew['account']['relax_issuer'] is False
+    with pytest.raises(R.ReplicationError):
+        R.rotation_plan(r, 'bundle', False, '/pki')
+    with pytest.raises(R.ReplicationError):
+        R.rotation_plan(r, 'all', True, '/pki')
+
+
+def test_rotation_plan_keeps_an_own_ca_file_and_check_mode_uses_placeholders(tmp_path):
+    own = tmp_path / 'own.pem'
+    own.write_text('pem')
+    r = R.replicas_of(['db1'], [('r1', replica_vars(galera_replication_ca_file=str(own)))])[0]
+    assert _srcs(R.rotation_plan(r, 'ca', True, str(tmp_path)))[0] == str(own)
+    # --check staged nothing: missing files get a placeholder, an existing one (the own CA file) is read; the
+    # account reads the current set's manifest.
+    plan = R.rotation_plan(r, 'leaf', True, str(tmp_path), check_mode=True)
+    assert plan['files'][0]['src'] == str(own) and 'src' not in plan['files'][1]
+    assert plan['files'][1]['content'].startswith('--check: not staged ')
+    assert plan['account']['manifest'] == os.path.join(str(tmp_path), 'applications', 'manifest.json')
+    # Control: a real run never gets a placeholder.
+    assert all('src' in f for f in R.rotation_plan(r, 'leaf', True, str(tmp_path))['files'])
