@@ -75,8 +75,10 @@ def run(tmp_path, tasks, replica=None, extra=None):
 
 
 def prepared(tmp_path):
-    """The pki role run for real: the current set with the replica's application certificate (repl)."""
-    rc, out = run(tmp_path, tg.ROLE)
+    """The pki role run for real, then its entry point applications: the current set with the replica's application
+    certificate (repl)."""
+    rc, out = run(tmp_path, tg.ROLE + [{'name': 'application certificates', 'ansible.builtin.include_role': {
+        'name': 'clustersec.mysql.pki', 'tasks_from': 'applications'}}])
     assert rc == 0, out[-4000:]
     pki = tmp_path / 'pki'
     assert (pki / 'applications' / 'repl' / 'cert.pem').exists()
