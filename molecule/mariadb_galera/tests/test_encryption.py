@@ -311,24 +311,25 @@ def test_report_all_green_and_matches_independent_probes(cluster, tmp_path):
         assert cipher, f"{name}: the mysql client's own session is not encrypted"
 
 
-def test_report_metrics_textfile_on_each_node(cluster, host):
+def test_report_metrics_textfile_on_each_node(cluster):
     """Issue 30 item 4: verify_encryption.yml (run by the report test above) left node_exporter's textfile on each
-    node, root 0644, holding this node's certificate notAfter as the node itself reads it from its certificate."""
+    node, root 0644, holding this node's certificate notAfter as the node itself reads it from its certificate.
+    Not parametrized by host: pytest would order those before the report test that writes the files."""
     import ssl
 
-    me = host.backend.get_hostname()
-    f = host.file("/var/lib/prometheus/node-exporter/clustersec_mysql.prom")
-    assert f.is_file and f.user == "root" and f.group == "root" and f.mode == 0o644
-    end = host.check_output(f"openssl x509 -in {CERTS}/server-cert.pem -noout -enddate").split("=", 1)[1]
-    expected = int(ssl.cert_time_to_seconds(end))
-    text = f.content_string
-    for ch, port in (("client-server", 3306), ("group-communication", 4567)):
-        line = (f'clustersec_mysql_certificate_not_after_timestamp_seconds{{channel="{ch}",node="{me}",port="{port}"}} '
-                f'{expected}')
-        assert line in text.splitlines(), (line, text[:3000])
-    assert f'clustersec_mysql_report_timestamp_seconds{{node="{me}"}}' in text
-    # control: another node's series is not in this node's file
-    assert not [n for n in cluster if n != me and f'node="{n}"' in text]
+    for me, host in cluster.items():
+        f = host.file("/var/lib/prometheus/node-exporter/clustersec_mysql.prom")
+        assert f.is_file and f.user == "root" and f.group == "root" and f.mode == 0o644, me
+        end = host.check_output(f"openssl x509 -in {CERTS}/server-cert.pem -noout -enddate").split("=", 1)[1]
+        expected = int(ssl.cert_time_to_seconds(end))
+        text = f.content_string
+        for ch, port in (("client-server", 3306), ("group-communication", 4567)):
+            line = (f'clustersec_mysql_certificate_not_after_timestamp_seconds{{channel="{ch}",node="{me}",port="{port}"}} '
+                    f'{expected}')
+            assert line in text.splitlines(), (line, text[:3000])
+        assert f'clustersec_mysql_report_timestamp_seconds{{node="{me}"}}' in text
+        # control: another node's series is not in this node's file
+        assert not [n for n in cluster if n != me and f'node="{n}"' in text], me
 
 
 def test_report_amber_and_strict_fails_inside_warning_window(tmp_path):
