@@ -312,8 +312,8 @@ def test_defaults_are_the_roles():
 
 
 def test_settings_fill_defaults_and_engines():
-    s = R.replica_settings(replica_vars(galera_engine={'client': 'mysql -S /x', 'flavor': 'pxc'}), {'client': 'mariadb',
-                                                                                                   'flavor': 'mariadb'})
+    engine = {'client': 'mariadb', 'flavor': 'mariadb'}
+    s = R.replica_settings(replica_vars(galera_engine={'client': 'mysql -S /x', 'flavor': 'pxc'}), engine)
     assert s['galera_replication_dir'] == '/etc/mysql/replication' and s['galera_replication_source_port'] == 3306
     assert (s['galera_replication_client'], s['galera_replication_flavor']) == ('mysql -S /x', 'pxc')
     assert (s['galera_replication_source_client'], s['galera_replication_source_flavor']) == ('mariadb', 'mariadb')
@@ -338,8 +338,8 @@ def test_replicas_of_a_source():
 
 def test_gate_parties_follow_the_rotation_or_pin_the_own_ca_file(tmp_path):
     own = str(tmp_path / 'own.pem')
-    replicas = R.replicas_of(['db1'], [('r1', replica_vars()), ('r9', replica_vars(galera_replication_replica_host='r9',
-                                                                                  galera_replication_ca_file=own))])
+    r9 = replica_vars(galera_replication_replica_host='r9', galera_replication_ca_file=own)
+    replicas = R.replicas_of(['db1'], [('r1', replica_vars()), ('r9', r9)])
     with pytest.raises(R.ReplicationError, match='replica r9: galera_replication_ca_file .* is not a file'):
         R.gate_parties(replicas, '/pki', '/pki/next')
     open(own, 'w').close()
