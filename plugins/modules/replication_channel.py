@@ -91,6 +91,17 @@ channel:
   type: dict
   sample: {configured: true, io_running: true, sql_running: true, ssl: true, verify: true, seconds_behind: 0,
            errors: [], source: 'db1.source.example:3306'}
+files:
+  description:
+    - What the channel's files hold, read on the replica (null for a plaintext channel).
+    - C(ca) each certificate of the CA file (subject, sha256, not_after), C(client_cert) the client certificate
+      (subject, issuer, not_after, days_left, sha256), C(errors) files that could not be read.
+  returned: always
+  type: dict
+  version_added: 0.9.0
+  sample: {ca: [{subject: CN=clustersec cluster CA, sha256: 5f0c..., not_after: '2036-12-05T20:00:00Z'}],
+           client_cert: {subject: CN=repl-dr, issuer: CN=clustersec client CA, not_after: '2027-12-07T20:00:00Z',
+                         days_left: 364, sha256: 9ab1...}, errors: []}
 differs:
   description: The settings that differed (all of them for a new channel).
   returned: always
@@ -146,7 +157,9 @@ def main():
             files_changed=p['files_changed'], check_mode=module.check_mode)
     except R.ReplicationError as exc:
         module.fail_json(msg=str(exc))
-    module.exit_json(changed=changed, channel=after, differs=keys, queries=queries)
+    # Read on the replica (the files are root's): what the report shows of the CA trusted and the client certificate.
+    files = R.channel_files(p['ssl_ca'], p['ssl_cert']) if tls else None
+    module.exit_json(changed=changed, channel=after, differs=keys, queries=queries, files=files)
 
 
 if __name__ == '__main__':

@@ -353,6 +353,59 @@ def tls_problems(replica, source_host, ca_file, client_ca_file, cert_file, key_f
 
 # The report's entry (module_utils/probes/encryption_report.py, and through it the metrics): one per replica.
 REPORT_CHANNEL = 'replication'
+_TIME = '%Y-%m-%dT%H:%M:%SZ'
+
+
+def channel_files(ca_file, cert_file, now=None):
+    """What the channel's files hold, read on the replica (replication_channel): the CAs the replica trusts for the
+    source (each certificate of the CA file: subject, sha256, not_after) and its client certificate (subject, issuer,
+    not_after, days_left, sha256 - the report's certificate fields). A file that cannot be read is an 'error' naming it;
+    None when no file is named (a plaintext channel)."""
+    import hashlib
+    from ansible_collections.clustersec.mysql.plugins.module_utils.certificates import x509 as X
+    from ansible_collections.clustersec.mysql.plugins.module_utils.certificates.x509_input import X509Error
+    if not ca_file and not cert_file:
+        return None
+    out = dict(ca=[], client_cert=None, errors=[])
+    if not X.HAS_CRYPTOGRAPHY:
+        out['errors'].append('the channel files: python cryptography is missing on the replica')
+        return out
+    now = now or X.utcnow()
+
+    def describe(cert):
+        from cryptography.hazmat.primitives.serialization import Encoding
+        end = X.not_after(cert)
+        return dict(subject=cert.subject.rfc4514_string(), issuer=cert.issuer.rfc4514_string(),
+                    not_after=end.strftime(_TIME), days_left=(end - now).days,
+                    sha256=hashlib.sha256(cert.public_bytes(Encoding.DER)).hexdigest())
+
+    for field, path in (('source CA file', ca_file), ('client certificate', cert_file)):
+        if not path:
+            continue
+        try:
+            certs = X.load_certs(field, path)
+        except X509Error as exc:
+            out['errors'].append(str(exc))
+            continue
+        if field == 'source CA file':
+            out['ca'] = [dict((k, v) for k, v in describe(c).items() if k in ('subject', 'sha256', 'not_after'))
+                         for c in certs]
+        else:
+            out['client_cert'] = describe(certs[0])
+    return out
+
+
+def files_problems(files):
+    """What the report flags about the channel's files: unreadable, an expired client certificate, no CA."""
+    if not isinstance(files, dict):
+        return []
+    problems = ['cannot read %s' % e for e in files.get('errors') or []]
+    cert = files.get('client_cert') or {}
+    if cert and cert.get('days_left') is not None and cert['days_left'] < 0:
+        problems.append('the client certificate expired on %s' % cert.get('not_after'))
+    if not files.get('ca') and not files.get('errors'):
+        problems.append('the CA file holds no certificate')
+    return problems
 
 
 def report_entry(result):
@@ -368,11 +421,21 @@ def report_entry(result):
     if not isinstance(state, dict):
         return None
     findings = health_problems(state)
-    return dict(channel=REPORT_CHANNEL, port=state.get('source') or '-', status='red' if findings else 'green',
-                protocol=('TLS, source verified' if state.get('verify') else 'TLS') if state.get('ssl') else 'plain',
-                encrypted=bool(state.get('ssl')), verified_name=bool(state.get('verify')),
-                io_running=bool(state.get('io_running')), sql_running=bool(state.get('sql_running')),
-                seconds_behind=state.get('seconds_behind'), findings=findings)
+    files = result.get('files')
+    findings += files_problems(files)
+    entry = dict(channel=REPORT_CHANNEL, port=state.get('source') or '-', status='red' if findings else 'green',
+                 protocol=('TLS, source verified' if state.get('verify') else 'TLS') if state.get('ssl') else 'plain',
+                 encrypted=bool(state.get('ssl')), verified_name=bool(state.get('verify')),
+                 io_running=bool(state.get('io_running')), sql_running=bool(state.get('sql_running')),
+                 seconds_behind=state.get('seconds_behind'), findings=findings)
+    if isinstance(files, dict):
+        # The certificate fields are the client certificate's (the report's details table and the metrics' notAfter
+        # read them as for any channel); trusted_ca is what MASTER_SSL_CA holds (a bundle during a rotation).
+        cert = files.get('client_cert') or {}
+        entry.update(subject=cert.get('subject'), issuer=cert.get('issuer'), not_after=cert.get('not_after'),
+                     days_left=cert.get('days_left'), sha256_fingerprint=cert.get('sha256'),
+                     trusted_ca=list(files.get('ca') or []))
+    return entry
 
 
 # A source cluster's rotation reaches its replicas (roles/galera/tasks/rotate_replicas.yml, the trust gate). A replica

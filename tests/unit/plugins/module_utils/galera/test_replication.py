@@ -293,6 +293,63 @@ def test_report_and_metrics_show_the_channel():
     assert line and line[0].endswith(' 1'), line
 
 
+
+def test_channel_files_show_the_trusted_ca_and_the_client_certificate(pki, tmp_path):
+    import datetime
+    files = R.channel_files(pki('ca.pem'), pki('client.pem'))
+    assert [c['subject'] for c in files['ca']] == ['CN=src CA'] and files['errors'] == []
+    cert = files['client_cert']
+    assert cert['subject'] == 'CN=repl' and cert['issuer'] == 'CN=src client CA' and 28 <= cert['days_left'] <= 30
+    assert cert['not_after'].endswith('Z') and len(cert['sha256']) == 64
+    # A bundle (the bundle phase of a rotation): both CAs listed, in file order.
+    bundle = tmp_path / 'bundle.pem'
+    bundle.write_bytes(open(pki('ca.pem'), 'rb').read() + open(pki('other-ca.pem'), 'rb').read())
+    assert [c['subject'] for c in R.channel_files(str(bundle), pki('client.pem'))['ca']] == ['CN=src CA', 'CN=other CA']
+    # Negative: a missing file is an error naming it, not a crash; plaintext names no file.
+    broken = R.channel_files(str(tmp_path / 'none.pem'), pki('client.pem'))
+    assert broken['ca'] == [] and 'none.pem' in broken['errors'][0]
+    assert R.channel_files('', '') is None
+    # Expiry is computed against now: a year later the certificate is expired.
+    later = R.channel_files(pki('ca.pem'), pki('client.pem'), now=X.utcnow() + datetime.timedelta(days=365))
+    assert later['client_cert']['days_left'] < 0
+
+
+def test_report_entry_carries_the_files(pki, tmp_path):
+    import datetime
+    state = R.health(mariadb_status(), 'mariadb')
+    files = R.channel_files(pki('ca.pem'), pki('client.pem'))
+    entry = R.report_entry({'channel': state, 'files': files})
+    assert entry['status'] == 'green' and entry['findings'] == []
+    assert entry['subject'] == 'CN=repl' and entry['issuer'] == 'CN=src client CA'
+    assert entry['not_after'] == files['client_cert']['not_after'] and entry['sha256_fingerprint'] == files['client_cert']['sha256']
+    assert [c['subject'] for c in entry['trusted_ca']] == ['CN=src CA']
+    # Negatives: an expired client certificate, an unreadable file, an empty CA list are red.
+    expired = R.channel_files(pki('ca.pem'), pki('client.pem'), now=X.utcnow() + datetime.timedelta(days=365))
+    bad = R.report_entry({'channel': state, 'files': expired})
+    assert bad['status'] == 'red' and any('expired' in f for f in bad['findings'])
+    bad = R.report_entry({'channel': state, 'files': R.channel_files(str(tmp_path / 'x.pem'), pki('client.pem'))})
+    assert bad['status'] == 'red' and any('cannot read' in f for f in bad['findings'])
+    assert R.files_problems({'ca': [], 'client_cert': None, 'errors': []}) == ['the CA file holds no certificate']
+    # Control: without files (an older module result, plaintext) the entry has no certificate fields.
+    assert 'not_after' not in R.report_entry({'channel': state})
+
+
+def test_report_details_and_metrics_show_the_client_certificate(pki):
+    from ansible_collections.clustersec.mysql.plugins.module_utils.probes import encryption_report as ER
+    from ansible_collections.clustersec.mysql.plugins.module_utils.probes import metrics as M
+    probe = {'channels': [{'channel': 'client-server', 'port': 3306, 'status': 'green', 'findings': []}]}
+    files = R.channel_files(pki('ca.pem'), pki('client.pem'))
+    hostvars = {'rep1': {'galera_verify_probe': probe,
+                         'galera_verify_replication': {'channel': R.health(mariadb_status(), 'mariadb'), 'files': files}}}
+    nodes = ER.collect_nodes(['rep1'], hostvars)
+    text = M.render(nodes, 1765000000)
+    line = [x for x in text.splitlines() if x.startswith('clustersec_certificate_not_after_timestamp_seconds')
+            and 'replication' in x] or [x for x in text.splitlines() if 'not_after' in x and 'replication' in x]
+    assert line and float(line[0].rsplit(' ', 1)[1]) == M.not_after_seconds(files['client_cert']['not_after']), line
+    md = ER.render_markdown(nodes, ER.summarize(nodes))
+    assert [x for x in md.splitlines() if x.startswith('| rep1 | replication |') and 'CN=repl' in x and
+            files['client_cert']['not_after'] in x]
+
 # ------------------------------------------------ a source's rotation and its replicas (rotate_replicas.yml, gate)
 def replica_vars(**over):
     out = {'galera_replication_source_host': 'db1.src', 'galera_replication_source_nodes': ['db1', 'db2'],

@@ -5,7 +5,9 @@ its 4567 refuses a certificate of another CA and a client certificate (control: 
 accepted); a frozen data node leaves a Primary component of two with garbd (control: without garbd the
 survivor is non-Primary); --check changes nothing and restarts nothing; a CA rotation keeps the cluster Primary throughout, garbd counted
 at the end, and garbd presents a certificate of the new CA; the report probes garbd's 4567 like a node's (plaintext,
-client certificate and previous CA refused)."""
+client certificate and previous CA refused). Every playbook run is narrowed to the source cluster (SOURCE: the scenario
+holds a second cluster, replica1, with its own pki_dir); the rotation also carries that replica along (rows written
+during it, its channel watched: tests/test_replica.py checks what arrived)."""
 import os
 import re
 import subprocess
@@ -22,6 +24,11 @@ DATA = ["arb1", "arb2"]
 ARB = "arb3"
 CERTS = "/etc/mysql/certs"
 PKI_DIR = os.path.join(os.environ.get("MOLECULE_EPHEMERAL_DIRECTORY", "/tmp"), "pki")
+# The source cluster's hosts: the pki role keeps one pki_dir per play (converge.yml runs site.yml once per cluster).
+SOURCE = "clustersec_hosts=all:!galera_replica"
+REPLICA = "replica1"
+# Rows written on the source during the CA rotation (test_replica.py compares them with the replica's).
+ROTATION_TABLE = "reprot.t"
 
 
 def sh(name, cmd, check=True):
@@ -188,7 +195,7 @@ def test_check_mode_changes_nothing_and_restarts_nothing():
     """--check on the restored cluster (molecule's idempotence step already ran site.yml a second time: changed=0)."""
     pids = {n: sh(n, f"systemctl show -p MainPID --value {u}").stdout.strip()
             for n, u in (("arb1", "mariadb"), ("arb2", "mariadb"), (ARB, "garb"))}
-    p = run_playbook("site.yml", check=True)
+    p = run_playbook("site.yml", SOURCE, check=True)
     assert p.returncode == 0, p.stdout[-3000:] + p.stderr[-2000:]
     recap = p.stdout[p.stdout.rfind("PLAY RECAP"):]
     assert changed_tasks(p.stdout) == [] and "failed=0" in recap, changed_tasks(p.stdout)
@@ -214,16 +221,73 @@ class Watch(threading.Thread):
             time.sleep(0.3)
 
 
+class ReplicaDuringRotation:
+    """While the source rotates: a writer loop on arb1 (a row every 0.3 s into ROTATION_TABLE) and a watcher loop on
+    the replica (SHOW SLAVE STATUS every 0.5 s), each one shell loop inside its container (one podman exec each)."""
+
+    STOP = "/tmp/clustersec-rotation-stop"
+
+    def __enter__(self):
+        db = ROTATION_TABLE.split(".")[0]
+        q("arb1", f"CREATE DATABASE IF NOT EXISTS {db}; CREATE TABLE IF NOT EXISTS {ROTATION_TABLE} "
+                  "(id INT AUTO_INCREMENT PRIMARY KEY, v VARCHAR(64))")
+        for n in ("arb1", REPLICA):
+            sh(n, f"rm -f {self.STOP} /tmp/clustersec-rotation.log")
+        insert = shq(f"INSERT INTO {ROTATION_TABLE} (v) VALUES ('during-rotation')")
+        self.procs = [
+            subprocess.Popen(["podman", "exec", "arb1", "sh", "-c",
+                              f"while [ ! -e {self.STOP} ]; do mariadb -e {insert} && echo ok >> /tmp/clustersec-rotation.log;"
+                              " sleep 0.3; done"], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL),
+            subprocess.Popen(["podman", "exec", REPLICA, "sh", "-c",
+                              f"while [ ! -e {self.STOP} ]; do mariadb -e 'SHOW SLAVE STATUS\\G' | grep -E "
+                              "'Slave_(IO|SQL)_Running:|Last_(IO|SQL)_Errno:'; echo --; sleep 0.5; done "
+                              ">> /tmp/clustersec-rotation.log"], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL),
+        ]
+        return self
+
+    def __exit__(self, *exc):
+        for n in ("arb1", REPLICA):
+            sh(n, f"touch {self.STOP}", check=False)
+        for proc in self.procs:
+            try:
+                proc.wait(20)
+            except subprocess.TimeoutExpired:
+                proc.kill()
+
+    def written(self):
+        return len(sh("arb1", "cat /tmp/clustersec-rotation.log", check=False).stdout.split())
+
+    def samples(self):
+        out = []
+        for block in sh(REPLICA, "cat /tmp/clustersec-rotation.log", check=False).stdout.split("--"):
+            pairs = [line.strip().split(":", 1) for line in block.strip().splitlines() if ":" in line]
+            if pairs:
+                out.append({k.strip(): v.strip() for k, v in pairs})
+        return out
+
+
 def test_ca_rotation_keeps_quorum_and_garbd_gets_the_new_ca():
     old_ca = open(os.path.join(PKI_DIR, "ca.pem")).read()
     watch = Watch("arb1")
     watch.start()
     try:
-        p = run_playbook("rotate_certificates.yml", "rotate_ca=true")
+        with ReplicaDuringRotation() as replica:
+            p = run_playbook("rotate_certificates.yml", SOURCE, "rotate_ca=true")
     finally:
         watch.stop.set()
         watch.join()
     assert p.returncode == 0, p.stdout[-4000:] + p.stderr[-2000:]
+    # The replica was carried along (rotate_replicas.yml after each phase) and never refused or failed: no SQL error,
+    # no TLS (2026) or login (1045) refusal of its IO thread; the source kept taking writes.
+    assert "Put the phase's CA file and client certificate on each replica" in p.stdout, p.stdout[-3000:]
+    samples, written = replica.samples(), replica.written()
+    assert len(samples) >= 10 and written >= 10, (len(samples), written)
+    assert [s for s in samples if s.get("Last_SQL_Errno", "0") != "0"] == []
+    refused = [s for s in samples if s.get("Last_IO_Errno") in ("2026", "1045")]
+    assert refused == [], refused[:3]
+    # Which IO states were seen (the IO thread restarts after each phase's files): in the log for the report.
+    print("replica IO errnos during the rotation:", sorted({s.get("Last_IO_Errno") for s in samples}),
+          "IO states:", sorted({s.get("Slave_IO_Running") for s in samples}), "rows written:", written)
     assert "restart the arbitrator arb3" in p.stdout.lower() or "arbitrator" in p.stdout.lower()
     assert watch.seen and all(s.get("wsrep_cluster_status") == "Primary" for s in watch.seen), watch.seen
     new_ca = open(os.path.join(PKI_DIR, "ca.pem")).read()
@@ -237,7 +301,7 @@ def test_ca_rotation_keeps_quorum_and_garbd_gets_the_new_ca():
 
 
 def test_report_probes_garbd_like_a_node(tmp_path):
-    proc, report = encryption_report(tmp_path)
+    proc, report = encryption_report(tmp_path, SOURCE)
     assert proc.returncode == 0, proc.stdout[-3000:]
     assert ARB in report["nodes"], sorted(report["nodes"])
     ch = {c["channel"]: c for c in report["nodes"][ARB]}["group-communication"]
