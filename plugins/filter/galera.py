@@ -28,11 +28,29 @@ def galera_restart_candidates(hosts, hostvars):
     return restart_plan.changed_running(hosts, facts)
 
 
-def galera_batch_problems(batch, size):
+def _counts(name, size, arbitrators):
     try:
-        return restart_plan.batch_problems(batch, int(size))
+        return int(size), int(arbitrators)
     except (TypeError, ValueError):
-        raise AnsibleFilterError('galera_batch_problems: the cluster size must be a whole number, got %s' % size)
+        raise AnsibleFilterError('%s: the cluster size and arbitrators must be whole numbers, got %s and %s' % (name, size, arbitrators))
+
+
+def galera_batch_problems(batch, size, arbitrators=0, seen=None):
+    size, arbitrators = _counts('galera_batch_problems', size, arbitrators)
+    if seen is not None:
+        # Only the arbitrators the gate found in the cluster count toward the majority of the batch about to go down.
+        if not isinstance(seen, list):
+            raise AnsibleFilterError('galera_batch_problems: seen expects the results list of the gate')
+        arbitrators = restart_plan.arbitrators_seen(_plain(seen), size, arbitrators)
+    return restart_plan.batch_problems(batch, size, arbitrators)
+
+
+def galera_restart_batch(batch, size, arbitrators=0):
+    size, arbitrators = _counts('galera_restart_batch', size, arbitrators)
+    problems = restart_plan.batch_problems(batch, size, arbitrators)
+    if problems:
+        raise AnsibleFilterError('galera_restart_batch: %s: %s' % (batch, '; '.join(problems)))
+    return restart_plan.batch_size(batch, size, arbitrators)
 
 
 def galera_batch_report(results, host_key, first, total, check_mode=False):
@@ -78,6 +96,7 @@ class FilterModule(object):
         return {
             'galera_restart_candidates': galera_restart_candidates,
             'galera_batch_problems': galera_batch_problems,
+            'galera_restart_batch': galera_restart_batch,
             'galera_batch_report': galera_batch_report,
             'galera_restart_summary': galera_restart_summary,
             'galera_saved_state': galera_saved_state,

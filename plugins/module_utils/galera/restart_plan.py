@@ -9,6 +9,8 @@ import re
 
 from ansible.module_utils.parsing.convert_bool import boolean
 
+from ansible_collections.clustersec.mysql.plugins.module_utils.galera import wsrep_status
+
 
 def _true(facts, name):
     return boolean(facts.get(name, False), strict=False)
@@ -21,17 +23,61 @@ def changed_running(hosts, facts):
             if _true(v, 'galera_was_running') and _true(v, 'galera_config_changed') and not _true(v, '__galera_full_restarted')]
 
 
-def batch_problems(batch, size):
-    """Why restart_batch nodes of a cluster of size may not restart at once: a whole number of at least 1, and more
-    than one only when the nodes left running are a majority (one more failure must not cost quorum)."""
-    batch = str(batch)
+# restart_batch: auto, the largest batch the rule below allows (largest_batch).
+AUTO = 'auto'
+
+
+def largest_batch(size, arbitrators=0):
+    """The most of size data nodes that may restart at once: the members left running (data nodes and arbitrators,
+    one vote each toward the Primary component's quorum; pc.weight is not modelled) stay a majority of every member,
+    and at least two data nodes keep running (an arbitrator holds no data and serves no client). One is always
+    allowed: 3 nodes 1, 4 nodes 1, 5 nodes 2, 7 nodes 3, 2 nodes and an arbitrator 1, 4 nodes and an arbitrator 2."""
+    members = size + arbitrators
+    return max(min((members - 1) // 2, size - 2), 1)
+
+
+def batch_size(batch, size, arbitrators=0):
+    """The number of nodes restarted at once for restart_batch as set: auto is largest_batch, else the whole number
+    (batch_problems refused anything else before)."""
+    batch = str(batch).strip()
+    return largest_batch(size, arbitrators) if batch == AUTO else int(batch)
+
+
+def batch_problems(batch, size, arbitrators=0):
+    """Why restart_batch nodes of a cluster of size data nodes (and arbitrators) may not restart at once: auto, or a
+    whole number of at least 1, and more than one only when the members left running are a majority (one more failure
+    must not cost quorum) with at least two data nodes among them (largest_batch)."""
+    batch = str(batch).strip()
+    if batch == AUTO:
+        return []
     if not re.match(r'^[0-9]+$', batch) or int(batch) < 1:
-        return ['must be a whole number of at least 1']
-    left = size - int(batch)
-    if int(batch) > 1 and left * 2 <= size:
-        return ['would take %s of %d nodes down at once and the %d left running are not a majority; at most %d here'
-                % (batch, size, max(left, 0), max((size - 1) // 2, 1))]
-    return []
+        return ['must be a whole number of at least 1, or auto']
+    down = int(batch)
+    left = size - down
+    most = largest_batch(size, arbitrators)
+    if down == 1 or down <= most:
+        return []
+    if (left + arbitrators) * 2 <= size + arbitrators:
+        if not arbitrators:
+            return ['would take %d of %d nodes down at once and the %d left running are not a majority; at most %d here'
+                    % (down, size, max(left, 0), most)]
+        return ['would take %d of %d nodes down at once and the %d left running with %d arbitrator(s) are not a majority '
+                'of the %d members; at most %d here' % (down, size, max(left, 0), arbitrators, size + arbitrators, most)]
+    return ['would take %d of %d nodes down at once and leave %d data node(s) running; at least two must keep running; '
+            'at most %d here' % (down, size, max(left, 0), most)]
+
+
+def arbitrators_seen(results, size, arbitrators):
+    """The arbitrators in the cluster now, from the gate's reads of every data node (registered raw/command results
+    of `client -N -B` status): the smallest wsrep_cluster_size any node reports less the data nodes, at most
+    arbitrators; 0 when a read holds no size. A batch counting on an arbitrator that left is checked against this."""
+    sizes = []
+    for r in results:
+        value = wsrep_status.parse((r or {}).get('stdout') or '').get('wsrep_cluster_size')
+        if not re.match(r'^[0-9]+$', str(value or '')):
+            return 0
+        sizes.append(int(value))
+    return max(0, min([arbitrators] + [s - size for s in sizes])) if sizes else 0
 
 
 def batch_report(results, host_key, first, total, check_mode):

@@ -28,7 +28,21 @@ def test_batch_problems_and_report():
     assert F['galera_batch_problems']('1', 3) == []
     with pytest.raises(AnsibleFilterError, match='whole number'):
         F['galera_batch_problems']('1', 'x')
+    assert F['galera_batch_problems']('2', '4', '1') == []
+    seen = [{'stdout': 'wsrep_cluster_size\t4\n'}] * 4
+    assert F['galera_batch_problems']('2', 4, 1, seen=seen)[0].startswith('would take 2 of 4 nodes down')
+    with pytest.raises(AnsibleFilterError, match='results list'):
+        F['galera_batch_problems']('2', 4, 1, seen='x')
     assert F['galera_batch_report']([{'n': 'db1'}], 'n', '1', '1', True) == ['db1 (node 1 of 1): would be restarted (--check)']
+
+
+def test_restart_batch_resolves_auto_and_refuses_what_the_check_refuses():
+    assert [F['galera_restart_batch']('auto', n) for n in (3, 4, 5, 7)] == [1, 1, 2, 3]
+    assert F['galera_restart_batch']('auto', '2', '1') == 1 and F['galera_restart_batch']('2', 5) == 2
+    with pytest.raises(AnsibleFilterError, match='would take 3 of 5 nodes down'):
+        F['galera_restart_batch'](3, 5)
+    with pytest.raises(AnsibleFilterError, match='whole number'):
+        F['galera_restart_batch']('auto', 'x')
 
 
 def test_saved_state_and_bootstrap_problem():
