@@ -15,6 +15,12 @@ def ndb_tls_links(text):
     return parsed
 
 
+def ndb_tls_report_lines(fact):
+    """ndb_tde's verify fact (ndb_tde_verify_tls) -> one line per NDB node type of the host: the encryption report's
+    status and findings."""
+    return ndb_tls.report_lines(ndb_tls.report_entries(fact))
+
+
 def ndb_tls_running_required(text):
     """`ndbinfo_select_all config_values` output -> {data node id: RequireTls it runs with}."""
     return ndb_tls.running_require_tls(text)
@@ -22,4 +28,5 @@ def ndb_tls_running_required(text):
 
 class FilterModule(object):
     def filters(self):
-        return {'ndb_tls_links': ndb_tls_links, 'ndb_tls_running_required': ndb_tls_running_required}
+        return {'ndb_tls_links': ndb_tls_links, 'ndb_tls_report_lines': ndb_tls_report_lines,
+                'ndb_tls_running_required': ndb_tls_running_required}

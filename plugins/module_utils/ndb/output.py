@@ -213,6 +213,16 @@ def parse_ndbinfo_select_all(text):
     """`ndbinfo_select_all TABLE...` (storage/ndb/tools/ndbinfo_select_all.cpp): `== table ==`, a line of column names
     and one line per row, tab-separated with a trailing tab. {table: [{column: value}]}; NdbError when a table could
     not be read (the program still exits 0) or no management server answered."""
+    tables, errors = read_ndbinfo_select_all(text)
+    if errors:
+        raise NdbError('ndbinfo_select_all: %s' % '; '.join(errors))
+    return tables
+
+
+def read_ndbinfo_select_all(text):
+    """The tables parse_ndbinfo_select_all reads and the error lines beside them, without raising: ({table: rows},
+    [error line]). For a reader that reports a table it could not read as 'not read' (the NDB TLS links) and keeps the
+    tables that were read."""
     tables, errors = {}, []
     table = columns = None
     for raw in (text or '').splitlines():
@@ -234,9 +244,7 @@ def parse_ndbinfo_select_all(text):
             columns = cells
             continue
         tables[table].append(dict(zip(columns, cells)))
-    if errors:
-        raise NdbError('ndbinfo_select_all: %s' % '; '.join(errors))
-    return tables
+    return tables, errors
 
 
 def encrypted_fs_values(rows, param=ENCRYPTED_FILE_SYSTEM_PARAM):

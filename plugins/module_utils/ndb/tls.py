@@ -24,6 +24,7 @@ __metaclass__ = type
 
 import datetime
 import os
+import time
 
 from ansible_collections.clustersec.mysql.plugins.module_utils._common import safe_files
 from ansible_collections.clustersec.mysql.plugins.module_utils.certificates import x509 as X
@@ -187,29 +188,12 @@ def sign_all(ca_cert, ca_key, nodes, bind_types, valid_days, renew_before, rotat
 # ---------------------------------------------------------------- ndbinfo: which links are encrypted
 
 def parse_links(text):
-    """ndbinfo_select_all transporters certificates -> {'links': [{node_id, remote_node_id, connected, encrypted}],
-    'certificates': [{reporting_node_id, node_id, name, serial, expires}]}: the sections '== name ==' then a
-    tab-separated header and rows."""
-    sections = {}
-    current = None
-    header = None
-    for line in (text or '').splitlines():
-        line = line.rstrip('\n')
-        if line.startswith('== ') and line.endswith(' =='):
-            current, header = line[3:-3].strip(), None
-            sections[current] = []
-            continue
-        if current is None or not line.strip():
-            continue
-        cells = line.split('\t')
-        if cells and cells[-1] == '':
-            cells = cells[:-1]
-        if header is None:
-            header = cells
-            continue
-        if len(cells) != len(header):
-            continue
-        sections[current].append(dict(zip(header, cells)))
+    """ndbinfo_select_all transporters certificates [config_values] -> {'links': [{node_id, remote_node_id, connected,
+    encrypted}], 'certificates': [{reporting_node_id, node_id, name, serial, expires}], 'require_tls': {data node id:
+    RequireTls it runs with}, 'read', 'error'}. The sections are read by ndb_output (one parser); a table that could
+    not be read is 'not read' here with the program's error line, never an exception: the status and the report
+    show it, and the tables that were read stay."""
+    sections, errors = ndb_output.read_ndbinfo_select_all(text)
     links = []
     for row in sections.get('transporters', []):
         try:
@@ -226,8 +210,10 @@ def parse_links(text):
                                  'name': row['name'], 'serial': row['serial'], 'expires': int(row['expires'])})
         except (KeyError, ValueError):
             continue
-    return {'links': links, 'certificates': certificates,
-            'read': 'transporters' in sections and bool(sections['transporters'])}
+    require_tls = dict((k, v) for k, v in ndb_output.encrypted_fs_values(
+        sections.get('config_values'), REQUIRE_TLS_PARAM).items() if isinstance(v, int))
+    return {'links': links, 'certificates': certificates, 'require_tls': require_tls,
+            'read': bool(sections.get('transporters')), 'error': '; '.join(errors) or None}
 
 
 def link_summary(parsed):
@@ -306,7 +292,7 @@ def install(tls_dir, certs, ca_pem, check_mode):
 def link_lines(parsed):
     """One line per connected link as seen by its reporting node, after a summary line (the status table)."""
     if not parsed.get('read'):
-        return ['TLS links: ndbinfo.transporters not read']
+        return ['TLS links: ndbinfo.transporters not read' + (' (%s)' % parsed['error'] if parsed.get('error') else '')]
     summary = link_summary(parsed)
     lines = ['TLS links: %d of %d connected links encrypted%s' % (
         summary['encrypted'], summary['connected'],
@@ -330,3 +316,191 @@ def running_require_tls(text):
     except NdbError:
         return {}
     return dict((k, v) for k, v in ndb_output.encrypted_fs_values(rows, REQUIRE_TLS_PARAM).items() if isinstance(v, int))
+
+
+# ---------------------------------------------------------------- the encryption report's NDB entries
+
+# One entry per NDB node type of a host (a host may run a management server and a data node): the links of its
+# nodes, the certificate NDB runs with for them (as its peers hold it in ndbinfo.certificates: a renewed file counts
+# only once the node restarted), RequireTls as the data nodes run with it, and for a management server the
+# attacker-side probe: a client without a certificate, in clear.
+REPORT_CHANNEL = {'mgmd': 'ndb-mgmd', 'data': 'ndb-data', 'api': 'ndb-api'}
+GREEN, AMBER, RED = 'green', 'amber', 'red'
+_EPOCH = datetime.datetime(1970, 1, 1)
+_RANK = {GREEN: 0, AMBER: 1, RED: 2}
+
+
+def _worst(statuses):
+    return max(statuses or [GREEN], key=lambda s: _RANK[s])
+
+
+def result_text(result):
+    """(text, error) of a registered command result (rc, stdout, stderr), or of its text; error None when it ran."""
+    if result is None:
+        return '', 'not run'
+    if not isinstance(result, dict):
+        return str(result), None
+    if result.get('skipped') or 'rc' not in result:
+        return '', 'not run'
+    text = result.get('stdout') or ''
+    if result['rc'] != 0:
+        both = '%s %s' % (text, result.get('stderr') or '')
+        return text, 'rc %s: %s' % (result['rc'], ' '.join(both.split())[:300])
+    return text, None
+
+
+def plaintext_refusal(result):
+    """ndb_mgm SHOW sent to one management server in clear, without a certificate: (refused True / False / None,
+    detail). NDB answers 'Not Authorized: TLS Required' when it requires TLS; a cluster listing after 'using cleartext'
+    is served in clear (as tls_mgmd.yml reads it)."""
+    if not isinstance(result, dict) or result.get('skipped') or 'rc' not in result:
+        return None, 'not probed'
+    out = '%s\n%s' % (result.get('stdout') or '', result.get('stderr') or '')
+    if 'TLS Required' in out:
+        return True, 'refused: TLS Required'
+    if result['rc'] == 0 and 'using cleartext' in out and 'Cluster Configuration' in out:
+        return False, 'served SHOW in clear to a client without a certificate'
+    return None, ' '.join(out.split())[:200] or 'no answer'
+
+
+def _days_left(expires, now):
+    return int((expires - now) // 86400)
+
+
+def _iso(seconds):
+    return (_EPOCH + datetime.timedelta(seconds=seconds)).strftime('%Y-%m-%dT%H:%M:%SZ')
+
+
+def report_entries(fact, now=None):
+    """The host's NDB entries for the encryption report, from the fact the ndb_tde verify step sets:
+    {enabled, required, nodes: [{type, id}] of this host, mgmd_port, warn_days, select_all: the registered
+    `ndbinfo_select_all transporters certificates config_values` result, mgmd_probe: the registered clear probe}.
+    [] when the host runs no NDB node.
+
+    green: RequireTls on (and run by the data nodes), every connected link encrypted, certificates outside the warning
+    window; amber: TLS off or not required (the explicit opt-outs ndb_tde_tls_enabled / ndb_tde_tls_required), or a
+    state not determined (links not read, a node without a connected link); red: required but a link in clear, a
+    data node running without RequireTls, a management server serving a client without a certificate, or a
+    certificate expired or inside the warning window (NDB reads it only at start: renewing takes the rolling
+    restart)."""
+    if not isinstance(fact, dict):
+        return []
+    ids_by_type = {}
+    for node in fact.get('nodes') or []:
+        if isinstance(node, dict) and node.get('type') in REPORT_CHANNEL:
+            # an [API] slot without a node id still names the host's type (its links cannot be told apart)
+            ids_by_type.setdefault(node['type'], []).extend(
+                [int(node['id'])] if node.get('id') not in (None, '') else [])
+    if not ids_by_type:
+        return []
+    text, error = result_text(fact.get('select_all'))
+    parsed = parse_links(text)
+    if error or not parsed['read']:
+        parsed['error'] = error or parsed.get('error') or 'no transporters rows'
+        parsed['read'] = False
+    now = now if now is not None else time.time()
+    return [_entry(t, sorted(ids_by_type[t]), parsed, fact, now) for t in TYPES if t in ids_by_type]
+
+
+def _entry(node_type, ids, parsed, fact, now):
+    enabled, required = bool(fact.get('enabled')), bool(fact.get('required'))
+    enforced = enabled and required
+    warn_days = int(fact.get('warn_days') if fact.get('warn_days') is not None else 30)
+    findings, statuses = [], []
+    if not enabled:
+        findings.append('TLS off: NDB links in clear [explicit opt-out ndb_tde_tls_enabled: false]')
+        statuses.append(AMBER)
+    elif not required:
+        findings.append('RequireTls off: a node without a certificate is accepted in clear '
+                        '[explicit opt-out ndb_tde_tls_required: false]')
+        statuses.append(AMBER)
+    # Each link once (both data nodes report a link between them), in clear when any report says so.
+    pairs = {}
+    for lk in parsed['links']:
+        if lk['connected'] and (lk['node_id'] in ids or lk['remote_node_id'] in ids):
+            key = tuple(sorted((lk['node_id'], lk['remote_node_id'])))
+            pairs[key] = pairs.get(key, True) and lk['encrypted']
+    clear = ['%d-%d' % k for k in sorted(pairs) if not pairs[k]]
+    entry = {'channel': REPORT_CHANNEL[node_type], 'port': (fact.get('mgmd_port') or 1186) if node_type == 'mgmd'
+             else '-', 'node_ids': ids, 'links': len(pairs), 'links_encrypted': len(pairs) - len(clear),
+             'cleartext_links': clear, 'encrypted': bool(pairs) and not clear and parsed['read']}
+    if not parsed['read']:
+        # TLS off and not read (the status entry point reads links only with TLS on): the opt-out says it all
+        if enabled or parsed['error'] != 'not run':
+            findings.append('links not read: %s' % parsed['error'])
+            statuses.append(AMBER)
+            entry['undetermined'] = True
+    elif not ids:
+        findings.append('no node id (ndb_tde_api_node_ids): its links cannot be told from other API nodes')
+        entry['undetermined'] = True
+    elif not pairs:
+        if node_type == 'api':
+            # a free slot: nothing to judge, and no 'not encrypted' metric either
+            findings.append('no connected link (normal while no program uses the slot)')
+            entry['undetermined'] = True
+        else:
+            findings.append('node %s has no connected link (not started?): nothing to judge'
+                            % ', '.join(map(str, ids)))
+            statuses.append(AMBER)
+            entry['undetermined'] = True
+    elif clear:
+        findings.append('links in clear: %s' % ', '.join(clear))
+        statuses.append(RED if enforced else AMBER)
+    if node_type == 'data' and enforced:
+        for node_id in ids:
+            if parsed['require_tls'].get(node_id) == 0:
+                findings.append('node %d runs without RequireTls (it reads it at start: the role restarts it)'
+                                % node_id)
+                statuses.append(RED)
+    if node_type == 'mgmd' and enabled:
+        refused, detail = plaintext_refusal(fact.get('mgmd_probe'))
+        entry['plaintext_client'] = {'refused': refused, 'detail': detail}
+        if refused is False:
+            findings.append('a client without a certificate is served in clear (%s)%s'
+                            % (detail, '' if enforced else ' [explicit opt-out ndb_tde_tls_required: false]'))
+            statuses.append(RED if enforced else AMBER)
+        elif refused is None and enforced:
+            findings.append('refusal of a client without a certificate not determined: %s' % detail)
+            statuses.append(AMBER)
+    if enabled:
+        statuses += _certificate_findings(entry, ids, parsed['certificates'], warn_days, now, findings)
+    if entry['links_encrypted']:
+        entry['protocol'] = 'TLS 1.3, %d of %d links' % (entry['links_encrypted'], entry['links'])
+    else:
+        entry['protocol'] = 'plain' if pairs else ('TLS off' if not enabled else 'no link read')
+    entry['status'] = _worst(statuses)
+    entry['findings'] = findings
+    return entry
+
+
+def _certificate_findings(entry, ids, certificates, warn_days, now, findings):
+    """The certificate each node of entry runs with, as its peers hold it (the earliest end when they differ)."""
+    statuses = []
+    own = {}
+    for cert in certificates:
+        if cert['node_id'] in ids and (cert['node_id'] not in own or cert['expires'] < own[cert['node_id']]['expires']):
+            own[cert['node_id']] = cert
+    for node_id in sorted(own):
+        days = _days_left(own[node_id]['expires'], now)
+        if days < 0:
+            findings.append('node %d: certificate expired %d days ago' % (node_id, -days))
+            statuses.append(RED)
+        elif days < warn_days:
+            findings.append('node %d: certificate expires in %d days (warning window %d; NDB reads it only at start: '
+                            'run the role, which renews it and restarts the node)' % (node_id, days, warn_days))
+            statuses.append(RED)
+    if own:
+        first = min(own.values(), key=lambda c: c['expires'])
+        entry.update({'subject': first['name'], 'serial': first['serial'], 'not_after': _iso(first['expires']),
+                      'days_left': _days_left(first['expires'], now),
+                      'certificates': [dict(own[i], days_left=_days_left(own[i]['expires'], now)) for i in sorted(own)]})
+    return statuses
+
+
+def report_lines(entries):
+    """Status lines of a host's entries (the status playbook's view)."""
+    lines = []
+    for e in entries:
+        lines.append('%s node %s: %s %s%s' % (e['channel'], ', '.join(map(str, e['node_ids'])) or '-', e['status'].upper(),
+                                              e['protocol'], (': ' + '; '.join(e['findings'])) if e['findings'] else ''))
+    return lines

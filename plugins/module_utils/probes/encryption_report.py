@@ -9,6 +9,7 @@ import os
 
 from ansible_collections.clustersec.mysql.plugins.module_utils.probes import x509_report
 from ansible_collections.clustersec.mysql.plugins.module_utils.galera import replication as replication_report
+from ansible_collections.clustersec.mysql.plugins.module_utils.ndb import tls as ndb_tls
 
 GREEN = 'green'
 AMBER = 'amber'
@@ -159,6 +160,11 @@ def collect_nodes(hosts, hostvars, probe_var='galera_verify_probe', at_rest_var=
         values = _get(hostvars, host, {})
         probe = _get(values, probe_var) or {}
         channels = list(_get(probe, 'channels') or [])
+        # NDB links (ndb_tde's verify step): an NDB host has no Galera probe, its entries are its channels.
+        ndb = ndb_tls.report_entries(_get(values, 'ndb_tde_verify_tls'))
+        if ndb and not channels and not _get(probe, 'msg'):
+            nodes[host] = ndb
+            continue
         if not channels:
             nodes[host] = str(_get(probe, 'msg') or 'node unreachable or not probed')
             continue
@@ -174,7 +180,7 @@ def collect_nodes(hosts, hostvars, probe_var='galera_verify_probe', at_rest_var=
         replica = replication_report.report_entry(_get(values, 'galera_verify_replication'))
         if replica:
             channels.append(replica)
-        nodes[host] = channels
+        nodes[host] = channels + ndb
     return nodes
 
 

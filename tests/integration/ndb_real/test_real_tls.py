@@ -12,7 +12,11 @@ operator turns TLS on in a running cluster, each check with its control:
   encrypted (ndbinfo.transporters through the status entry point), an NDB API client without a certificate is refused
   ("TLS Required") while the same client with one is accepted, and a capture while ndb_marker writes a new marker holds
   it 0 times;
-- a second run changes nothing (changed=0 on every host).
+- a second run changes nothing (changed=0 on every host);
+- the encryption report (verify_encryption.yml) on the NDB hosts: amber with TLS off and with TLS not required (the
+  explicit opt-outs; a client without a certificate is served), green with TLS required (the same client refused,
+  every link encrypted, each certificate's notAfter in the node's metrics), red with a warning window longer than the
+  certificates' life (control: the green run).
 """
 
 from __future__ import (absolute_import, division, print_function)
@@ -93,6 +97,25 @@ def check_run(cluster, extra):
     return proc.returncode, proc.stdout.decode('utf-8', 'replace')
 
 
+def report(cluster, extra):
+    """verify_encryption.yml on the NDB hosts (each its own metrics directory): {(host, channel): entry} of the JSON
+    report, its overall status and the playbook output."""
+    extra = dict(extra, verify_encryption_report_dir=cluster.base,
+                 verify_encryption_metrics_dir=os.path.join(cluster.base, 'metrics-{{ inventory_hostname }}'))
+    rc, out = cluster.playbook('verify_encryption.yml', extra, timeout=300)
+    assert rc == 0, out
+    with open(os.path.join(cluster.base, 'encryption-report.json')) as f:
+        data = json.load(f)
+    entries = dict(((host, e['channel']), e) for host, channels in data['nodes'].items() for e in channels)
+    assert set(entries) >= {('data1', 'ndb-mgmd'), ('data1', 'ndb-data'), ('data2', 'ndb-data')}, out
+    return entries, data['summary']['status'], out
+
+
+def metrics(cluster, host):
+    with open(os.path.join(cluster.base, 'metrics-' + host, 'clustersec_mysql.prom')) as f:
+        return f.read()
+
+
 def recap_changes(out):
     return dict((h, int(c)) for h, c in re.findall(r'^(\S+)\s+: ok=\d+\s+changed=(\d+)', out, re.M))
 
@@ -105,6 +128,13 @@ def test_tls_turned_on_in_a_running_cluster(cluster):
     (rc, out), data = captured(cluster, lambda: marker(cluster, 'write', CLEAR_MARKER, tls=False))
     assert rc == 0 and 'written=%d' % ROWS in out, out
     assert data.count(CLEAR_MARKER.encode()) > 0
+
+    # The report with TLS off: amber on every NDB node (the explicit opt-out), the links in clear named; never green.
+    entries, overall, out = report(cluster, {})
+    assert overall == 'amber', out
+    for key in (('data1', 'ndb-mgmd'), ('data1', 'ndb-data'), ('data2', 'ndb-data')):
+        assert entries[key]['status'] == 'amber' and 'ndb_tde_tls_enabled: false' in entries[key]['findings'][0], key
+    assert not entries[('data1', 'ndb-data')]['encrypted'] and entries[('data1', 'ndb-data')]['cleartext_links']
 
     # RequireTls at once on a running cluster without keys: refused, nothing written.
     rc, out = cluster.playbook('ndb_tde_toggle.yml', {'ndb_tde_tls_enabled': True}, timeout=900)
@@ -129,6 +159,11 @@ def test_tls_turned_on_in_a_running_cluster(cluster):
     key = os.path.join(tls_dir(cluster), 'ndb-data-node-private-key')
     assert oct(os.stat(key).st_mode & 0o777) == '0o640'
     assert oct(os.stat(os.path.join(tls_dir(cluster), 'ndb-mgm-server-private-key')).st_mode & 0o777) == '0o600'
+    # TLS available, not required: the links are TLS, a client without a certificate is still served: amber.
+    entries, overall, out = report(cluster, {'ndb_tde_tls_enabled': True, 'ndb_tde_tls_required': False})
+    assert overall == 'amber', out
+    assert entries[('data1', 'ndb-mgmd')]['plaintext_client']['refused'] is False, out
+    assert entries[('data1', 'ndb-data')]['encrypted'] and entries[('data1', 'ndb-data')]['status'] == 'amber', out
     rc, out = cluster.playbook('ndb_tde_toggle.yml', {'ndb_tde_tls_enabled': True}, timeout=900)
     assert rc == 0, out
     with open(os.path.join(cluster.base, 'mgm', 'config.ini')) as f:
@@ -150,6 +185,28 @@ def test_tls_turned_on_in_a_running_cluster(cluster):
     m = re.search(r'TLS links: (\d+) of (\d+) connected links encrypted', out)
     assert m and m.group(1) == m.group(2) and int(m.group(2)) >= 3, out
     assert 'CLEAR' not in out and 'in clear' not in out
+    assert 'ndb-data node 2: GREEN TLS 1.3' in out and 'ndb-mgmd node 1: GREEN TLS 1.3' in out, out
+
+    # The report with TLS required: green on every NDB node, the refusal of a client without a certificate proven,
+    # each node's certificate notAfter in its metrics. Then the same cluster with a warning window longer than the
+    # certificates' life: red (control: the green run just before).
+    entries, overall, out = report(cluster, {'ndb_tde_tls_enabled': True})
+    assert overall == 'green', out
+    assert entries[('data1', 'ndb-mgmd')]['plaintext_client']['refused'] is True
+    for key in (('data1', 'ndb-mgmd'), ('data1', 'ndb-data'), ('data2', 'ndb-data')):
+        assert entries[key]['status'] == 'green' and entries[key]['encrypted'], (key, entries[key])
+        assert 360 <= entries[key]['days_left'] <= 365, (key, entries[key])
+    text = metrics(cluster, 'data1')
+    assert 'clustersec_mysql_channel_status{channel="ndb-data",node="data1",port="-",status="green"} 1' in text, text
+    assert 'clustersec_mysql_probe_refused{channel="ndb-mgmd",node="data1",port="1186",probe="plaintext-client"} 1' \
+        in text, text
+    m = re.search(r'^clustersec_mysql_certificate_not_after_timestamp_seconds\{channel="ndb-data",node="data1",'
+                  r'port="-"\} (\d+)$', text, re.M)
+    assert m and abs(int(m.group(1)) - (time.time() + 365 * 86400)) < 2 * 86400, text
+    entries, overall, out = report(cluster, {'ndb_tde_tls_enabled': True, 'verify_encryption_warn_days': 400})
+    assert overall == 'red', out
+    assert entries[('data2', 'ndb-data')]['status'] == 'red', out
+    assert 'warning window 400' in ' '.join(entries[('data2', 'ndb-data')]['findings']), out
 
     # The capture while a new marker is written over TLS: 0 times.
     (rc, out), data = captured(cluster, lambda: marker(cluster, 'write', TLS_MARKER, tls=True))

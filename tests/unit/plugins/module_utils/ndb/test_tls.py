@@ -6,11 +6,16 @@ __metaclass__ = type
 
 import os
 import stat
+import time
 
 import pytest
 
 from ansible_collections.clustersec.mysql.plugins.module_utils.certificates import x509 as X
+from ansible_collections.clustersec.mysql.plugins.module_utils.ndb import output as O
 from ansible_collections.clustersec.mysql.plugins.module_utils.ndb import tls as T
+from ansible_collections.clustersec.mysql.plugins.module_utils.ndb.error import NdbError
+from ansible_collections.clustersec.mysql.plugins.module_utils.probes import encryption_report as R
+from ansible_collections.clustersec.mysql.plugins.module_utils.probes import metrics as M
 
 from cryptography import x509
 from cryptography.x509.oid import NameOID
@@ -143,7 +148,21 @@ def test_parse_links():
     assert lines[0].startswith('TLS links: 1 of 2') and 'node 2 -> node 3: CLEAR' in lines
     enc = T.parse_links(SELECT_ALL.replace('\t0\t0\t0\t0\t0\t\n2\t4', '\t0\t0\t0\t0\t1\t\n2\t4'))
     assert T.link_summary(enc)['all_encrypted']  # control
-    assert T.link_lines(T.parse_links('Failed to open transporters'))[0].endswith('not read')
+    not_read = T.parse_links('Failed to open transporters')
+    assert not not_read['read'] and not_read['error'] == 'Failed to open transporters'
+    assert T.link_lines(not_read)[0] == 'TLS links: ndbinfo.transporters not read (Failed to open transporters)'
+
+
+def test_parse_links_is_output_parser():
+    # One parser (ndb_output): the same text gives the same rows; where it raises, parse_links says 'not read' and
+    # keeps the tables it read.
+    tables = O.parse_ndbinfo_select_all(SELECT_ALL)
+    assert len(tables['transporters']) == 3 and len(T.parse_links(SELECT_ALL)['links']) == 3
+    broken = SELECT_ALL + 'Failed to open config_values\n'
+    with pytest.raises(NdbError):
+        O.parse_ndbinfo_select_all(broken)
+    parsed = T.parse_links(broken)
+    assert parsed['read'] and parsed['error'] == 'Failed to open config_values' and len(parsed['links']) == 3
 
 
 def test_running_require_tls():
@@ -151,3 +170,146 @@ def test_running_require_tls():
             "2\t680\t0\t\n2\t681\t1\t\n3\t681\t0\t\n")
     assert T.running_require_tls(text) == {2: 1, 3: 0}
     assert T.running_require_tls('Failed to open config_values') == {}  # not read: no restart from this rule
+
+
+# ---------------------------------------------------------------- the encryption report's NDB entries
+
+NOW = int(time.time())  # the report module judges against the clock
+DAY = 86400
+HEADER = ("== transporters ==\nnode_id\tremote_node_id\tconnection_status\tremote_address\tbytes_sent\t"
+          "bytes_received\tconnect_count\toverloaded\toverload_count\tslowdown\tslowdown_count\tencrypted\t\n")
+
+
+def select_all(links, certs=(), require=None):
+    """ndbinfo_select_all transporters certificates config_values as 9.7.4 prints them: links (a, b, encrypted)
+    connected, certs (reporting node, node, name, days left), require {data node: RequireTls}."""
+    text = HEADER + ''.join('%d\t%d\t0\t127.0.0.1\t1\t1\t1\t0\t0\t0\t0\t%d\t\n' % (a, b, int(e)) for a, b, e in links)
+    text += '== certificates ==\nreporting_node_id\tnode_id\tname\tserial\texpires\t\n'
+    text += ''.join('%d\t%d\t%s\t7A:%02d\t%d\t\n' % (r, n, name, n, NOW + days * DAY) for r, n, name, days in certs)
+    text += '== config_values ==\nnode_id\tconfig_param\tconfig_value\t\n'
+    text += ''.join('%d\t681\t%d\t\n' % kv for kv in sorted((require or {}).items()))
+    return {'rc': 0, 'stdout': text, 'stderr': ''}
+
+
+ALL_TLS = [(2, 1, True), (2, 3, True), (3, 1, True), (3, 2, True), (2, 50, True)]
+CERTS = [(2, 1, 'NDB Management Node', 300), (3, 1, 'NDB Management Node', 300), (2, 3, 'NDB Data Node', 200),
+         (3, 2, 'NDB Data Node', 250), (2, 50, 'NDB Node', 100)]
+REFUSED = {'rc': 0, 'stdout': 'ERROR Message: Not Authorized: TLS Required', 'stderr': ''}
+SERVED = {'rc': 0, 'stdout': 'Connected to management server at 127.0.0.1 port 1186 (using cleartext)\n'
+                             'Cluster Configuration\n---------------------\n', 'stderr': ''}
+
+
+def fact(nodes, **kw):
+    f = {'enabled': True, 'required': True, 'nodes': nodes, 'mgmd_port': 1186, 'warn_days': 30,
+         'select_all': select_all(ALL_TLS, CERTS, {2: 1, 3: 1}), 'mgmd_probe': REFUSED}
+    f.update(kw)
+    return f
+
+
+DATA1 = [{'type': 'mgmd', 'id': 1, 'host': 'data1'}, {'type': 'data', 'id': 2, 'host': 'data1'}]
+
+
+def by_channel(entries):
+    return dict((e['channel'], e) for e in entries)
+
+
+def test_report_green_when_required_and_every_link_tls():
+    e = by_channel(T.report_entries(fact(DATA1), NOW))
+    assert sorted(e) == ['ndb-data', 'ndb-mgmd']
+    assert e['ndb-mgmd']['status'] == 'green' and e['ndb-data']['status'] == 'green', e
+    assert e['ndb-mgmd']['port'] == 1186 and e['ndb-data']['port'] == '-'
+    # data node 2: links to 1, 3 and 50 (the link 2-3 reported by both ends counts once)
+    assert e['ndb-data']['links'] == 3 and e['ndb-data']['protocol'] == 'TLS 1.3, 3 of 3 links'
+    assert e['ndb-data']['encrypted'] and e['ndb-data']['findings'] == []
+    # its own certificate as its peer (node 3) holds it
+    assert e['ndb-data']['days_left'] == 250 and e['ndb-data']['subject'] == 'NDB Data Node'
+    assert e['ndb-mgmd']['plaintext_client'] == {'refused': True, 'detail': 'refused: TLS Required'}
+
+
+def test_report_amber_for_the_opt_outs():
+    off = by_channel(T.report_entries(fact(DATA1, enabled=False, required=True, mgmd_probe={'skipped': True},
+                                           select_all=select_all([(2, 1, False), (2, 3, False)])), NOW))
+    assert off['ndb-data']['status'] == 'amber' and not off['ndb-data']['encrypted']
+    assert 'explicit opt-out ndb_tde_tls_enabled: false' in off['ndb-data']['findings'][0]
+    assert 'links in clear: 1-2, 2-3' in off['ndb-data']['findings']
+    assert 'plaintext_client' not in off['ndb-mgmd']  # nothing to prove with TLS off
+    # TLS off and the links not read (status reads them only with TLS on): the opt-out alone, no 'not read'
+    unread = T.report_entries(fact(DATA1, enabled=False, select_all={'skipped': True}), NOW)
+    assert [len(x['findings']) for x in unread] == [1, 1] and all(x['status'] == 'amber' for x in unread)
+    # available, not required: links TLS, a client without a certificate served in clear; amber, never red
+    avail = by_channel(T.report_entries(fact(DATA1, required=False, mgmd_probe=SERVED,
+                                             select_all=select_all(ALL_TLS, CERTS, {2: 0, 3: 0})), NOW))
+    assert avail['ndb-mgmd']['status'] == 'amber' and avail['ndb-data']['status'] == 'amber', avail
+    assert avail['ndb-mgmd']['plaintext_client']['refused'] is False
+    assert any('ndb_tde_tls_required: false' in f for f in avail['ndb-data']['findings'])
+
+
+def test_report_red_when_required_and_weak():
+    # a link in clear (control: test_report_green_when_required_and_every_link_tls)
+    clear = by_channel(T.report_entries(fact(DATA1, select_all=select_all(
+        [(2, 1, True), (2, 3, False)], CERTS, {2: 1, 3: 1})), NOW))
+    assert clear['ndb-data']['status'] == 'red' and 'links in clear: 2-3' in clear['ndb-data']['findings']
+    assert clear['ndb-mgmd']['status'] == 'green'  # its own link is encrypted
+    # a data node still running without RequireTls
+    stale = by_channel(T.report_entries(fact(DATA1, select_all=select_all(ALL_TLS, CERTS, {2: 0, 3: 1})), NOW))
+    assert stale['ndb-data']['status'] == 'red' and 'without RequireTls' in stale['ndb-data']['findings'][0]
+    # a management server that serves a client without a certificate
+    served = by_channel(T.report_entries(fact(DATA1, mgmd_probe=SERVED), NOW))
+    assert served['ndb-mgmd']['status'] == 'red' and served['ndb-mgmd']['plaintext_client']['refused'] is False
+    # certificates: inside the warning window and expired are red; outside it green (control above)
+    near = by_channel(T.report_entries(fact(DATA1, warn_days=260), NOW))
+    assert near['ndb-data']['status'] == 'red' and 'expires in 250 days' in near['ndb-data']['findings'][0]
+    assert near['ndb-mgmd']['status'] == 'green'  # 300 days left
+    expired = [(3, 2, 'NDB Data Node', -2)] + CERTS[:2]
+    old = by_channel(T.report_entries(fact(DATA1, select_all=select_all(ALL_TLS, expired, {2: 1, 3: 1})), NOW))
+    assert old['ndb-data']['status'] == 'red' and 'expired 2 days ago' in old['ndb-data']['findings'][0]
+
+
+def test_report_undetermined_is_amber():
+    failed = {'rc': 1, 'stdout': '', 'stderr': 'Unable to connect with connect string: nodeid=0,127.0.0.1:1186'}
+    e = by_channel(T.report_entries(fact(DATA1, select_all=failed, mgmd_probe={'rc': 1, 'stdout': '', 'stderr': 'x'}),
+                                    NOW))
+    assert e['ndb-data']['status'] == 'amber' and e['ndb-data']['undetermined']
+    assert e['ndb-data']['findings'][0].startswith('links not read: rc 1: Unable to connect')
+    assert 'not determined' in e['ndb-mgmd']['findings'][-1]
+    # a data node without a connected link: amber; a free API slot: green, nothing to judge
+    alone = T.report_entries(fact([{'type': 'data', 'id': 4}, {'type': 'api', 'id': 51}, {'type': 'api', 'id': None}]),
+                             NOW)
+    assert [(x['channel'], x['status']) for x in alone] == [('ndb-data', 'amber'), ('ndb-api', 'green')]
+    assert alone[1]['node_ids'] == [51] and alone[1]['undetermined']
+    slot = T.report_entries(fact([{'type': 'api', 'id': None}]), NOW)
+    assert [(x['node_ids'], x['status']) for x in slot] == [([], 'green')] and 'no node id' in slot[0]['findings'][0]
+    assert T.report_lines(slot)[0].startswith('ndb-api node -: GREEN')
+    assert T.report_entries({'nodes': []}) == [] and T.report_entries(None) == []
+
+
+def test_report_nodes_and_metrics_carry_ndb():
+    hostvars = {'data1': {'ndb_tde_verify_tls': fact(DATA1)},
+                'api1': {'ndb_tde_verify_tls': fact([{'type': 'api', 'id': 50}], warn_days=120)},
+                'db1': {}}
+    nodes = R.collect_nodes(['data1', 'api1', 'db1'], hostvars)
+    assert [c['channel'] for c in nodes['data1']] == ['ndb-mgmd', 'ndb-data']
+    assert nodes['db1'] == 'node unreachable or not probed'  # control: a host without a probe or NDB
+    summary = R.summarize({'data1': nodes['data1'], 'api1': nodes['api1']})
+    assert summary['status'] == 'red' and len(summary['problems']) == 1, summary
+    assert summary['problems'][0].startswith('api1 ndb-api (-): node 50: certificate expires in ')
+    assert '(warning window 120;' in summary['problems'][0]
+    md = R.render_markdown({'data1': nodes['data1']}, R.summarize({'data1': nodes['data1']}))
+    assert '| data1 | GREEN TLS 1.3, 2 of 2 links | GREEN TLS 1.3, 3 of 3 links |' in md, md
+    text = M.render({'data1': nodes['data1']}, NOW, 30)
+    series = M.parse(text)
+    base = (('channel', 'ndb-data'), ('node', 'data1'), ('port', '-'))
+    assert series[('clustersec_mysql_channel_encrypted', base)] == 1
+    assert series[('clustersec_mysql_certificate_not_after_timestamp_seconds', base)] == NOW + 250 * DAY
+    assert series[('clustersec_mysql_channel_status', tuple(sorted(base + (('status', 'green'),))))] == 1
+    probe = (('channel', 'ndb-mgmd'), ('node', 'data1'), ('port', '1186'), ('probe', 'plaintext-client'))
+    assert series[('clustersec_mysql_probe_refused', probe)] == 1
+    served = M.parse(M.render(R.collect_nodes(['data1'], {'data1': {'ndb_tde_verify_tls': fact(
+        DATA1, mgmd_probe=SERVED)}}), NOW, 30))
+    assert served[('clustersec_mysql_probe_refused', probe)] == 0  # negative: the accepted probe alerts
+
+
+def test_report_lines():
+    lines = T.report_lines(T.report_entries(fact(DATA1, mgmd_probe=SERVED), NOW))
+    assert lines[0].startswith('ndb-mgmd node 1: RED TLS 1.3, 2 of 2 links: a client without a certificate')
+    assert lines[1] == 'ndb-data node 2: GREEN TLS 1.3, 3 of 3 links'
