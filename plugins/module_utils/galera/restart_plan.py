@@ -55,7 +55,7 @@ def batch_problems(batch, size, arbitrators=0):
     down = int(batch)
     left = size - down
     most = largest_batch(size, arbitrators)
-    if down == 1 or down <= most:
+    if down <= most:
         return []
     if (left + arbitrators) * 2 <= size + arbitrators:
         if not arbitrators:
