@@ -53,6 +53,17 @@ options:
   ca_passphrase:
     description: Passphrase of O(ca_key_path).
     type: str
+  trusted_cas:
+    description:
+      - "O(step=sign): certificate files of further CAs that every node trusts beside the NDB CA (written after it in
+        C(NDB-trusted-certs); NDB trusts at most 8). For a CA rotation without downtime, in three runs: the new CA
+        here (trust both), then the new CA as O(ca_cert_path) and the old one here (certificates issued again), then
+        none."
+      - "A node whose certificate comes from a CA that is neither O(ca_cert_path) nor listed here is refused, naming
+        it: issued a certificate of another CA in one run, it would be refused by its peers in the rolling restart."
+    type: list
+    elements: path
+    default: []
   nodes:
     description:
       - "O(step=sign): host -> the result of O(step=keys) on that host (its RV(keys) is read)."
@@ -83,7 +94,7 @@ options:
     type: dict
     default: {}
   ca_pem:
-    description: "O(step=install): the CA certificate written to C(NDB-trusted-certs)."
+    description: "O(step=install): the CA certificates written to C(NDB-trusted-certs) (the sign step's RV(ca_pem))."
     type: str
 '''
 
@@ -116,7 +127,17 @@ certs:
   type: dict
   sample: {db1: {data: {chain: "-----BEGIN CERTIFICATE-----...", reason: no certificate}}}
 ca_pem:
-  description: "O(step=sign): the NDB CA certificate (PEM), for O(step=install)."
+  description: "O(step=sign): the NDB CA certificate (PEM), then those of O(trusted_cas), for O(step=install)."
+  returned: success
+  type: str
+trust_differs:
+  description: "O(step=sign): hosts whose C(NDB-trusted-certs) (their O(step=keys) RV(trusted_certs)) is not RV(ca_pem)."
+  returned: success
+  type: list
+  elements: str
+  sample: [db1]
+trusted_certs:
+  description: "O(step=keys): the node's C(NDB-trusted-certs) (public CA certificates), null when missing."
   returned: success
   type: str
 written:
@@ -154,6 +175,7 @@ def main():
             ca_cert_path=dict(type='path'),
             ca_key_path=dict(type='path', no_log=False),
             ca_passphrase=dict(type='str', no_log=True),
+            trusted_cas=dict(type='list', elements='path', default=[]),
             nodes=dict(type='dict'),
             hostnames=dict(type='dict', default={}),
             bind_types=dict(type='list', elements='str', default=['mgmd', 'api']),
@@ -173,16 +195,25 @@ def main():
             gid = _gid(module, p['group'])
             made_dir = tls.ensure_directory(p['tls_dir'], gid, module.check_mode)
             keys, created = tls.node_keys(p['tls_dir'], p['types'], gid, gid if gid != -1 else 0, module.check_mode)
-            module.exit_json(changed=bool(made_dir or created), keys=keys, created=created)
+            module.exit_json(changed=bool(made_dir or created), keys=keys, created=created,
+                             trusted_certs=tls.trusted_certs(p['tls_dir']))
         if p['step'] == 'sign':
             tls.check_types(p['bind_types'])
             ca_cert = X.load_cert('ca_cert_path', p['ca_cert_path'])
             ca_key = X.load_key('ca_key_path', p['ca_key_path'], p['ca_passphrase'])
+            trusted = [X.load_cert('trusted_cas', path) for path in p['trusted_cas']]
+            trust = tls.trust_pem(ca_cert, trusted)
             nodes = tls.sign_inputs(p['nodes'], p['hostnames'])
+            problems = tls.ca_change_problems(ca_cert, nodes, trusted)
+            if problems:
+                module.fail_json(msg='NDB CA change in one run refused (peers still running with the other CA would '
+                                     'refuse the new certificates; docs/ndb_tls.md, CA rotation): ' + '; '.join(problems),
+                                 problems=problems)
             certs = tls.sign_all(ca_cert, ca_key, nodes, p['bind_types'], p['valid_days'], p['renew_before'],
                                  p['rotate'])
             # Issuing writes nothing: the node's install step is the change.
-            module.exit_json(changed=False, certs=certs, ca_pem=X.cert_pem(ca_cert).decode('ascii'))
+            module.exit_json(changed=False, certs=certs, ca_pem=trust.decode('ascii'),
+                             trust_differs=tls.trust_differs(p['nodes'], trust.decode('ascii')))
         written = tls.install(p['tls_dir'], p['certs'], p['ca_pem'], module.check_mode)
         module.exit_json(changed=bool(written), written=written)
     except (tls.NdbTlsError, X.X509Error, OSError) as e:

@@ -167,6 +167,43 @@ def sign_inputs(results, hostnames):
     return nodes
 
 
+# NDB trusts at most 8 CAs (TlsKeyManager.hpp CA_TABLE_SIZE; one more is TLS-fatal: the node starts without TLS).
+MAX_TRUSTED_CAS = 8
+
+
+def trust_pem(ca_cert, trusted):
+    """NDB-trusted-certs: the NDB CA, then the extra trusted CAs (the CA rotation's other CA), each once. NDB reads
+    every certificate of the file (TrustStore::load, NodeCertificate.cpp) into one verify store."""
+    certs = [ca_cert] + [c for c in trusted or [] if c != ca_cert]
+    unique = []
+    for cert in certs:
+        if cert not in unique:
+            unique.append(cert)
+    if len(unique) > MAX_TRUSTED_CAS:
+        raise NdbTlsError('NDB trusts at most %d CAs; the NDB CA and ndb_tde_tls_trusted_cas name %d'
+                          % (MAX_TRUSTED_CAS, len(unique)))
+    return b''.join(X.cert_pem(c) for c in unique)
+
+
+def ca_change_problems(ca_cert, nodes, trusted):
+    """Nodes whose certificate comes from a CA that is neither the NDB CA nor trusted beside it: issuing them a
+    certificate of the NDB CA in one run would cut them off. NDB reads its certificates and trust only at start, so in
+    the rolling restart a node restarted with the new CA alone is refused by every peer still running with the old
+    one. One sentence per host and type; [] when none (or the chain is unreadable: it is issued again anyway)."""
+    problems = []
+    for node in nodes:
+        try:
+            certs = X.parse_pem_certs(node['chain'].encode('ascii')) if node.get('chain') else []
+        except Exception:  # a damaged file is replaced
+            continue
+        if len(certs) < 2 or certs[1] == ca_cert or certs[1] in (trusted or []):
+            continue
+        problems.append("%s (%s): its certificate is from the CA '%s', not the NDB CA '%s', and the other CA is not "
+                        "in ndb_tde_tls_trusted_cas" % (node['host'], node['type'], X.common_name(certs[1].subject),
+                                                        X.common_name(ca_cert.subject)))
+    return problems
+
+
 def sign_all(ca_cert, ca_key, nodes, bind_types, valid_days, renew_before, rotate):
     """nodes: [{host, type, hostname, public_key, chain}] -> {host: {type: {chain, reason}}} for those to (re)issue,
     plus the list of problems (a node without a public key is skipped in check mode, named otherwise)."""
@@ -270,6 +307,18 @@ def node_keys(tls_dir, types, gid, data_gid, check_mode):
         chain = safe_files.read_file(_path(tls_dir, cert_file(node_type)))
         out[node_type] = {'public_key': public_pem(key), 'chain': _text(chain)}
     return out, created
+
+
+def trusted_certs(tls_dir):
+    """The node's NDB-trusted-certs as text (public CA certificates), None when missing: the sign step compares it with
+    the trust it would write, for the converged check."""
+    return _text(safe_files.read_file(_path(tls_dir, TRUST_FILE)))
+
+
+def trust_differs(results, trust):
+    """Hosts whose NDB-trusted-certs (the keys step's trusted_certs) is not trust (text): install would write it."""
+    return sorted(host for host, r in (results or {}).items()
+                  if isinstance(r, dict) and 'trusted_certs' in r and (r['trusted_certs'] or '') != trust)
 
 
 def install(tls_dir, certs, ca_pem, check_mode):

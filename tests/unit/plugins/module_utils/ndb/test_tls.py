@@ -124,6 +124,31 @@ def test_node_files(tmp_path, ca):
         T.ensure_directory(os.path.join(str(tmp_path), 'link'), -1, False)
 
 
+def test_trust_and_ca_change(tmp_path, ca, other_ca):
+    cert, key = ca
+    new = other_ca[0]
+    p = pub()
+    old_chain = T.chain_pem(T.issue(cert, key, p, 'data', 'h1', [], 90), cert).decode()
+    nodes = [{'host': 'h1', 'type': 'data', 'chain': old_chain, 'public_key': p}]
+    # NDB-trusted-certs: the NDB CA first, then the others, each once
+    assert X.parse_pem_certs(T.trust_pem(new, [cert, new, cert])) == [new, cert]
+    with pytest.raises(T.NdbTlsError):
+        T.trust_pem(cert, [X.create_ca(X.generate_key('ecdsa', curve='P-256'), {'common_name': 'ca%d' % i}, 10)
+                           for i in range(8)])
+    # the same CA: nothing to refuse (control); another CA in one run: refused, naming host and CAs; with the old
+    # one trusted beside the new (the rotation's second run): allowed
+    assert T.ca_change_problems(cert, nodes, []) == []
+    problems = T.ca_change_problems(new, nodes, [])
+    assert len(problems) == 1 and problems[0].startswith("h1 (data): its certificate is from the CA 'test NDB CA'")
+    assert T.ca_change_problems(new, nodes, [cert]) == []
+    assert T.ca_change_problems(new, [dict(nodes[0], chain=None), dict(nodes[0], chain='garbage')], []) == []
+    # the converged check sees a trust file that would change
+    trust = T.trust_pem(cert, [new]).decode()
+    assert T.trust_differs({'h1': {'trusted_certs': trust}, 'h2': {'trusted_certs': X.cert_pem(cert).decode()},
+                            'h3': {'trusted_certs': None}, 'h4': {'keys': {}}}, trust) == ['h2', 'h3']
+    assert T.trusted_certs(str(tmp_path)) is None
+
+
 # ndbinfo_select_all transporters certificates on NDB 9.7.4 (measured; columns tab-separated, a trailing tab)
 SELECT_ALL = (
     "== transporters ==\n"
