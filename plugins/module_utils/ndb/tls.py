@@ -457,7 +457,7 @@ def _entry(node_type, ids, parsed, fact, now):
     warn_days = int(fact.get('warn_days') if fact.get('warn_days') is not None else 30)
     findings, statuses = [], []
     if not enabled:
-        findings.append('TLS off: NDB links in clear [explicit opt-out ndb_tde_tls_enabled: false]')
+        findings.append('NDB TLS not enabled [explicit opt-out ndb_tde_tls_enabled: false]')
         statuses.append(AMBER)
     elif not required:
         findings.append('RequireTls off: a node without a certificate is accepted in clear '
