@@ -422,7 +422,7 @@ def _iso(seconds):
 
 def report_entries(fact, now=None):
     """The host's NDB entries for the encryption report, from the fact the ndb_tde verify step sets:
-    {enabled, required, nodes: [{type, id}] of this host, mgmd_port, warn_days, select_all: the registered
+    {enabled, required, nodes: [{type, id}] of this host (or own_ids, see _own_nodes), mgmd_port, warn_days, select_all: the registered
     `ndbinfo_select_all transporters certificates config_values` result, mgmd_probe: the registered clear probe}.
     [] when the host runs no NDB node.
 
@@ -435,7 +435,7 @@ def report_entries(fact, now=None):
     if not isinstance(fact, dict):
         return []
     ids_by_type = {}
-    for node in fact.get('nodes') or []:
+    for node in fact.get('nodes') or _own_nodes(fact.get('own_ids')):
         if isinstance(node, dict) and node.get('type') in REPORT_CHANNEL:
             # an [API] slot without a node id still names the host's type (its links cannot be told apart)
             ids_by_type.setdefault(node['type'], []).extend(
@@ -449,6 +449,19 @@ def report_entries(fact, now=None):
         parsed['read'] = False
     now = now if now is not None else time.time()
     return [_entry(t, sorted(ids_by_type[t]), parsed, fact, now) for t in TYPES if t in ids_by_type]
+
+
+def _own_nodes(own):
+    """[{type, id}] from {mgmd: id or None, data: id or None, api: [ids] or None} (None: not of that type; an api host
+    without ids still has a slot)."""
+    nodes = []
+    for node_type in TYPES:
+        value = (own or {}).get(node_type)
+        if value is None or value == '':
+            continue
+        for node_id in (value if isinstance(value, list) else [value]) or [None]:
+            nodes.append({'type': node_type, 'id': node_id})
+    return nodes
 
 
 def _entry(node_type, ids, parsed, fact, now):

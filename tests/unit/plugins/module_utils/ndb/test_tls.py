@@ -306,6 +306,11 @@ def test_report_undetermined_is_amber():
     assert [(x['node_ids'], x['status']) for x in slot] == [([], 'green')] and 'no node id' in slot[0]['findings'][0]
     assert T.report_lines(slot)[0].startswith('ndb-api node -: GREEN')
     assert T.report_entries({'nodes': []}) == [] and T.report_entries(None) == []
+    # a node list without hosts (an explicit ndb_tde_nodes): the host's own ids (control: the same entries as above)
+    own = T.report_entries(fact([], own_ids={'mgmd': 1, 'data': '2', 'api': None}), NOW)
+    assert [(x['channel'], x['node_ids'], x['status']) for x in own] == [('ndb-mgmd', [1], 'green'),
+                                                                        ('ndb-data', [2], 'green')]
+    assert [x['node_ids'] for x in T.report_entries(fact([], own_ids={'api': []}), NOW)] == [[]]
 
 
 def test_report_nodes_and_metrics_carry_ndb():
