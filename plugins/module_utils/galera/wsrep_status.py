@@ -70,7 +70,9 @@ def settling(status, size, most=None):
 def result_problems(result, size, most=None):
     """problems() of a node from a registered client run (raw or command: rc, stdout, stderr; unreachable, msg)."""
     if result.get('rc', 1) != 0 or result.get('unreachable'):
-        return ['not answering: %s' % str(result.get('stderr', result.get('msg', ''))).strip()]
+        # raw over SSH with become runs on a tty: the client's error arrives in stdout, stderr is empty.
+        reason = [str(result.get(k) or '').strip() for k in ('stderr', 'stdout', 'msg')]
+        return ['not answering: %s' % next((r for r in reason if r), 'client exit code %s' % result.get('rc'))]
     return problems(parse(result.get('stdout')), size, most)
 
 

@@ -105,3 +105,14 @@ def test_results_of_a_registered_loop():
         'db4 is Donor/Desynced']
     assert W.cluster_problems([ok], '__host', 3, 3) == []
     assert W.result_settling(donor, 3, 3) and not W.result_settling(silent, 3, 3) and not W.result_settling(ok, 3, 3)
+
+
+def test_a_client_error_on_a_tty_is_named():
+    # raw over SSH with become runs on a tty: the client's error is in stdout and stderr is empty (seen in molecule
+    # once the scenarios moved to SSH); control: stderr still wins when both are there; no text at all names the rc.
+    tty = {'rc': 1, 'stderr': '', 'stdout': 'ERROR 2026 (HY000): TLS/SSL error: certificate has expired\r\n'}
+    both = {'rc': 1, 'stderr': 'ERROR 2002', 'stdout': 'noise'}
+    mute = {'rc': 7, 'stderr': '', 'stdout': ''}
+    assert W.result_problems(tty, 3) == ['not answering: ERROR 2026 (HY000): TLS/SSL error: certificate has expired']
+    assert W.result_problems(both, 3) == ['not answering: ERROR 2002']
+    assert W.result_problems(mute, 3) == ['not answering: client exit code 7']
