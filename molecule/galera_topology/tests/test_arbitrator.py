@@ -228,7 +228,7 @@ class ReplicaDuringRotation:
     STOP = "/tmp/clustersec-rotation-stop"
 
     def __enter__(self):
-        db = ROTATION_TABLE.split(".")[0]
+        db = ROTATION_TABLE.split(".", maxsplit=1)[0]
         q("arb1", f"CREATE DATABASE IF NOT EXISTS {db}; CREATE TABLE IF NOT EXISTS {ROTATION_TABLE} "
                   "(id INT AUTO_INCREMENT PRIMARY KEY, v VARCHAR(64))")
         for n in ("arb1", REPLICA):

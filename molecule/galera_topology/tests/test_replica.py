@@ -168,7 +168,7 @@ def test_rows_written_during_the_rotation_all_arrived():
 
 def test_rows_arrive_encrypted_and_the_capture_sees_a_plaintext_login():
     marker = "replmark" + uuid.uuid4().hex[:12]
-    q(SOURCE, f"CREATE DATABASE IF NOT EXISTS {TABLE.split('.')[0]}; "
+    q(SOURCE, f"CREATE DATABASE IF NOT EXISTS {TABLE.split('.', maxsplit=1)[0]}; "
               f"CREATE TABLE IF NOT EXISTS {TABLE} (id INT PRIMARY KEY, v VARCHAR(64))")
     values = ",".join(f"({i}, '{marker}')" for i in range(1, 201))
     with Capture(ports=(3306,)) as cap:

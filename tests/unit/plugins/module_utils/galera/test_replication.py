@@ -293,7 +293,6 @@ def test_report_and_metrics_show_the_channel():
     assert line and line[0].endswith(' 1'), line
 
 
-
 def test_channel_files_show_the_trusted_ca_and_the_client_certificate(pki, tmp_path):
     import datetime
     files = R.channel_files(pki('ca.pem'), pki('client.pem'))
@@ -349,6 +348,7 @@ def test_report_details_and_metrics_show_the_client_certificate(pki):
     md = ER.render_markdown(nodes, ER.summarize(nodes))
     assert [x for x in md.splitlines() if x.startswith('| rep1 | replication |') and 'CN=repl' in x and
             files['client_cert']['not_after'] in x]
+
 
 # ------------------------------------------------ a source's rotation and its replicas (rotate_replicas.yml, gate)
 def replica_vars(**over):

@@ -308,8 +308,8 @@ def test_report_undetermined_is_amber():
     assert T.report_entries({'nodes': []}) == [] and T.report_entries(None) == []
     # a node list without hosts (an explicit ndb_tde_nodes): the host's own ids (control: the same entries as above)
     own = T.report_entries(fact([], own_ids={'mgmd': 1, 'data': '2', 'api': None}), NOW)
-    assert [(x['channel'], x['node_ids'], x['status']) for x in own] == [('ndb-mgmd', [1], 'green'),
-                                                                        ('ndb-data', [2], 'green')]
+    assert [(x['channel'], x['node_ids'], x['status']) for x in own] == [
+        ('ndb-mgmd', [1], 'green'), ('ndb-data', [2], 'green')]
     assert [x['node_ids'] for x in T.report_entries(fact([], own_ids={'api': []}), NOW)] == [[]]
 
 
