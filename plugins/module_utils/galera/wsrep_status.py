@@ -71,6 +71,8 @@ def result_problems(result, size, most=None):
     """problems() of a node from a registered client run (raw or command: rc, stdout, stderr; unreachable, msg)."""
     if result.get('rc', 1) != 0 or result.get('unreachable'):
         # raw over SSH with become runs on a tty: the client's error arrives in stdout, stderr is empty.
+        if result.get('rc') == 124:
+            return ['not answering: no reply within %d s' % READ_TIMEOUT]
         reason = [str(result.get(k) or '').strip() for k in ('stderr', 'stdout', 'msg')]
         return ['not answering: %s' % next((r for r in reason if r), 'client exit code %s' % result.get('rc'))]
     return problems(parse(result.get('stdout')), size, most)
@@ -87,9 +89,17 @@ def cluster_problems(results, host_key, size, most=None):
     return ['%s %s' % (r.get(host_key, '?'), p) for r in results for p in result_problems(r, size, most)]
 
 
+# One read may not outlast this: a client that connected while the server was starting was once seen waiting on its
+# socket for good (molecule galera_smoke, 12 minutes, the server Synced), and a poll that hangs never reaches its own
+# deadline. coreutils' timeout ends it; the next poll connects afresh.
+READ_TIMEOUT = 20
+
+
 def read(run, client):
     """(status, problem) of the node the client argv talks to; run is AnsibleModule.run_command."""
-    rc, out, err = run(list(client) + ['-N', '-B', '-e', STATUS_SQL])
+    rc, out, err = run(['timeout', str(READ_TIMEOUT)] + list(client) + ['-N', '-B', '-e', STATUS_SQL])
+    if rc == 124:
+        return {}, 'not answering: no reply within %d s' % READ_TIMEOUT
     if rc != 0:
         return {}, 'not answering: %s' % (err.strip() or 'client exit code %d' % rc)
     return parse(out), None

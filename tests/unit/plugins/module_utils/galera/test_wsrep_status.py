@@ -40,7 +40,7 @@ def test_wait_polls_a_transitional_state_until_synced():
     run, calls = runner(SYNCED.replace('Synced', 'Joined'), SYNCED.replace('Synced', 'Donor/Desynced'), SYNCED)
     status, problem = W.wait_synced(run, ['mariadb'], 3, 10, 0.5, clock, clock.sleep, fail_fast=True)
     assert problem is None and len(calls) == 3
-    assert calls[0][:3] == ['mariadb', '-N', '-B']
+    assert calls[0][:5] == ['timeout', '20', 'mariadb', '-N', '-B']
 
 
 def test_fail_fast_stops_at_once_on_a_smaller_cluster_or_silence():
@@ -116,3 +116,24 @@ def test_a_client_error_on_a_tty_is_named():
     assert W.result_problems(tty, 3) == ['not answering: ERROR 2026 (HY000): TLS/SSL error: certificate has expired']
     assert W.result_problems(both, 3) == ['not answering: ERROR 2002']
     assert W.result_problems(mute, 3) == ['not answering: client exit code 7']
+    assert W.result_problems({'rc': 124, 'stdout': '', 'stderr': ''}, 3) == ['not answering: no reply within 20 s']
+
+
+def test_a_read_that_hangs_is_ended_and_named():
+    # coreutils' timeout exits 124 when it ended the client: the poll goes on with a fresh connection and succeeds
+    # (control); a node that keeps hanging is named with the cause after the deadline (negative).
+    def hanging(times):
+        calls = []
+
+        def run(argv):
+            calls.append(argv)
+            return (124, '', '') if len(calls) <= times else (0, SYNCED, '')
+        return run, calls
+
+    clock = Clock()
+    run, calls = hanging(1)
+    status, problem = W.wait_synced(run, ['mariadb'], 3, 60, 0.5, clock, clock.sleep)
+    assert problem is None and len(calls) == 2
+    run, calls = hanging(10 ** 6)
+    status, problem = W.wait_synced(run, ['mariadb'], 3, 60, 0.5, clock, clock.sleep)
+    assert problem == 'not answering: no reply within 20 s'
