@@ -114,3 +114,14 @@ def tree_snapshot(path):
             with open(full, "rb") as fh:
                 out[os.path.relpath(full, path)] = (oct(os.stat(full).st_mode), hashlib.sha256(fh.read()).hexdigest())
     return out
+
+
+def changed_tasks(output):
+    """The TASK lines followed by a changed: result in an ansible-playbook output."""
+    out, task = [], None
+    for line in output.splitlines():
+        if line.startswith("TASK ["):
+            task = line
+        elif line.startswith("changed:") and task:
+            out.append(f"{task} {line}")
+    return out

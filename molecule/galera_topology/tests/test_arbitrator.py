@@ -18,7 +18,8 @@ import uuid
 
 sys.path.insert(0, os.path.join(os.path.dirname(__file__), "..", "..", "_shared", "tests"))
 from capture import Capture  # noqa: E402
-from galera import encryption_report, probe_cert, run_playbook  # noqa: E402
+from galera import changed_tasks, encryption_report, probe_cert, run_playbook  # noqa: E402
+from writer import node_ip  # noqa: E402
 
 DATA = ["arb1", "arb2"]
 ARB = "arb3"
@@ -64,9 +65,6 @@ def wait_for(name, size, primary=True, timeout=90):
     raise AssertionError(f"{name}: expected size {size} {'Primary' if primary else 'non-Primary'}, last {last}")
 
 
-def ip_of(name):
-    return sh(name, "hostname -I").stdout.split()[0]
-
 
 def tls_handshake(cert=None, key=None, ca=f"{CERTS}/ca.pem", src="arb1"):
     """openssl s_client from a data node to garbd's 4567 with TLS 1.2 (a refused client certificate fails the
@@ -109,7 +107,7 @@ def test_arbitrator_traffic_encrypted_with_control():
         sh("arb1", f"printf '{control}' | timeout 3 nc -q1 {ARB} 4567", check=False)
     try:
         traffic = cap.traffic()
-        arb_ip = ip_of(ARB)
+        arb_ip = node_ip(ARB)
         # garbd received the writesets: bytes from arb3's own 4567 connections are in the capture.
         from_arb = sum(len(r) for (s, src, p), runs in traffic.tcp.items() if src == arb_ip for r in runs)
         assert from_arb > 0, "no traffic from the arbitrator in the capture"
@@ -179,16 +177,6 @@ def test_control_without_garbd_survivor_is_not_primary():
         sh(ARB, "systemctl start garb")
     wait_for("arb1", 3)
 
-
-def changed_tasks(output):
-    """The TASK lines followed by a changed: result in an ansible-playbook output."""
-    out, task = [], None
-    for line in output.splitlines():
-        if line.startswith("TASK ["):
-            task = line
-        elif line.startswith("changed:") and task:
-            out.append(f"{task} {line}")
-    return out
 
 
 def test_check_mode_changes_nothing_and_restarts_nothing():

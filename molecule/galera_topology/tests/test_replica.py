@@ -19,7 +19,8 @@ import uuid
 
 sys.path.insert(0, os.path.join(os.path.dirname(__file__), "..", "..", "_shared", "tests"))
 from capture import Capture  # noqa: E402
-from galera import probe_cert, run_playbook  # noqa: E402
+from galera import changed_tasks, probe_cert, run_playbook  # noqa: E402
+from writer import node_ip  # noqa: E402
 
 SOURCE, REPLICA = "arb1", "replica1"
 EPHEMERAL = os.environ.get("MOLECULE_EPHEMERAL_DIRECTORY", "/tmp")
@@ -97,18 +98,6 @@ def pem(path):
     return open(path).read().strip()
 
 
-def ip_of(name):
-    return sh(name, "hostname -I").stdout.split()[0]
-
-
-def changed_tasks(output):
-    out, task = [], None
-    for line in output.splitlines():
-        if line.startswith("TASK ["):
-            task = line
-        elif line.startswith("changed:") and task:
-            out.append(f"{task} {line}")
-    return out
 
 
 def test_one_tls_channel_verified_with_the_source_new_ca_after_the_rotation():
@@ -175,7 +164,7 @@ def test_rows_arrive_encrypted_and_the_capture_sees_a_plaintext_login():
         q(SOURCE, f"INSERT INTO {TABLE} VALUES {values}")
         assert rows_equal(TABLE, at_least=200) == 200
     try:
-        source_ip = ip_of(SOURCE)
+        source_ip = node_ip(SOURCE)
         sent = sum(len(run) for (dummy, src, port), runs in cap.traffic().tcp.items() if src == source_ip and port == 3306
                    for run in runs)
         # The binary log stream of 200 rows crossed the bridge (several kilobytes), and no marker in it.
