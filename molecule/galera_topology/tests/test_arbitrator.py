@@ -65,7 +65,6 @@ def wait_for(name, size, primary=True, timeout=90):
     raise AssertionError(f"{name}: expected size {size} {'Primary' if primary else 'non-Primary'}, last {last}")
 
 
-
 def tls_handshake(cert=None, key=None, ca=f"{CERTS}/ca.pem", src="arb1"):
     """openssl s_client from a data node to garbd's 4567 with TLS 1.2 (a refused client certificate fails the
     handshake itself); returns (accepted, output)."""
@@ -176,7 +175,6 @@ def test_control_without_garbd_survivor_is_not_primary():
     finally:
         sh(ARB, "systemctl start garb")
     wait_for("arb1", 3)
-
 
 
 def test_check_mode_changes_nothing_and_restarts_nothing():

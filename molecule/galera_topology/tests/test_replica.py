@@ -98,8 +98,6 @@ def pem(path):
     return open(path).read().strip()
 
 
-
-
 def test_one_tls_channel_verified_with_the_source_new_ca_after_the_rotation():
     row = wait_channel("both threads running without error", running)
     rows = channels()
